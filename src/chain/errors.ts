@@ -1,0 +1,35 @@
+/**
+ * Typed chain errors. `ChainUnavailable` means "could not tell, retry later" (an `unknown`);
+ * the decode errors mean "the data says no" (a `fail`). Messages name the account and the problem
+ * and never carry key material.
+ */
+export class ChainUnavailable extends Error {
+  override readonly name = 'ChainUnavailable';
+  constructor(message: string, readonly causeText?: string) {
+    super(message);
+  }
+}
+
+/** The account exists but is not owned by the program its decoder expects. */
+export class WrongOwner extends Error {
+  override readonly name = 'WrongOwner';
+  constructor(readonly address: string, readonly expected: string, readonly actual: string, what: string) {
+    super(`${address} is not a ${what}: owned by ${actual}, expected ${expected}`);
+  }
+}
+
+/** The account is owned by the right program but holds another account type. */
+export class WrongDiscriminator extends Error {
+  override readonly name = 'WrongDiscriminator';
+  constructor(readonly address: string, what: string, readonly actualHex: string) {
+    super(`${address} is not a ${what}: discriminator ${actualHex}`);
+  }
+}
+
+/** The account has the right owner and type but its bytes do not decode (truncated, bad enum tag, ...). */
+export class MalformedAccount extends Error {
+  override readonly name = 'MalformedAccount';
+  constructor(readonly address: string, what: string, detail: string) {
+    super(`${address} is not a valid ${what}: ${detail}`);
+  }
+}

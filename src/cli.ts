@@ -1,0 +1,34 @@
+/**
+ * The `backstop` command line. Each command lives in `src/cli/<command>.ts` and registers itself here.
+ * Exit codes (SPEC §8): 0 ok, 1 a finding or refusal, 2 bad arguments or unreadable input, RPC or database.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerStart } from './cli/start.ts';
+
+export const EXIT = { ok: 0, finding: 1, usage: 2 } as const;
+
+export function buildProgram(): Command {
+  const program = new Command('backstop')
+    .description('Policy-checked co-signer for Kamino Insurance Pool emergency withdrawals')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerStart(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; unknown options and missing arguments are usage errors.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    process.stderr.write(`backstop: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = EXIT.usage;
+  }
+}
+
+await main(process.argv);

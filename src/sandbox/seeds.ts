@@ -1,0 +1,126 @@
+/**
+ * The sandbox world: every key derives from a fixed, documented seed so that
+ * `policies/example.yaml`, the test fixtures and the sandbox name the same addresses.
+ * Seed of key NAME = sha256("backstop-sandbox-v1:" + NAME) used as an ed25519 seed (docs/seeds.md).
+ * These keys are public knowledge: production refuses any of them (SPEC §9).
+ */
+import { createHash } from 'node:crypto';
+import { Keypair, PublicKey } from '@solana/web3.js';
+import { address, type Address } from '@solana/kit';
+import * as multisig from '@sqds/multisig';
+
+export const PROGRAMS = {
+  squads: address('SQDS4ep65T869zMMBKyuUq6aD6EgTu8psMjkvj52pCf'),
+  farms: address('FarmsPZpWu9i7Kky8tPN37rs2TpmMrAZrC7S7vJa91Hr'),
+  kvault: address('KvauGMspG5k6rtzrqqn7WNn3oZdyKqLKwK2XWQ8FLjd'),
+  klend: address('KLend2g3cP87fffoy8q1mQqGKjrxjC8boSyAYavgmjD'),
+  distributor: address('KdisqEcXbXKaTrBFqeDLhMmBvymLTwj9GmhDcdJyGat'),
+  token: address('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA'),
+  token2022: address('TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb'),
+  ata: address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL'),
+  system: address('11111111111111111111111111111111'),
+  computeBudget: address('ComputeBudget111111111111111111111111111111'),
+  memo: address('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr'),
+} as const;
+
+/** The deterministic keypair named `name` (see the module comment for the derivation). */
+export function sandboxKeypair(name: string): Keypair {
+  const seed = createHash('sha256').update(`backstop-sandbox-v1:${name}`).digest();
+  return Keypair.fromSeed(seed);
+}
+
+const pk = (a: string) => new PublicKey(a);
+const pda = (seeds: (Buffer | Uint8Array)[], program: string): Address =>
+  address(PublicKey.findProgramAddressSync(seeds, pk(program))[0].toBase58());
+const kp = (name: string) => sandboxKeypair(name);
+const addr = (k: Keypair): Address => address(k.publicKey.toBase58());
+
+function ata(owner: Address, mint: Address, tokenProgram: Address = PROGRAMS.token): Address {
+  return pda([pk(owner).toBuffer(), pk(tokenProgram).toBuffer(), pk(mint).toBuffer()], PROGRAMS.ata);
+}
+
+/** Every named keypair of the sandbox world. */
+export const SANDBOX_KEYPAIRS = {
+  cosigner: kp('cosigner'),
+  curator: kp('curator'),
+  feePayer: kp('fee-payer'),
+  audit: kp('audit'),
+  webhookSource: kp('webhook-source'),
+  multisigCreateKey: kp('multisig-create-key'),
+  vault: kp('kvault'),
+  vaultAdmin: kp('kvault-admin'),
+  farm: kp('farm'),
+  reserve: kp('reserve'),
+  lendingMarket: kp('lending-market'),
+  lendingMarketOwner: kp('lending-market-owner'),
+  obligation: kp('obligation'),
+  tokenMint: kp('token-mint'),
+  collateralMint: kp('collateral-mint'),
+  distributorBase: kp('distributor-base'),
+  outsider: kp('outsider-wallet'),
+  curatorWallet: kp('curator-wallet'),
+} as const;
+
+const K = SANDBOX_KEYPAIRS;
+const vault = addr(K.vault);
+const farm = addr(K.farm);
+const tokenMint = addr(K.tokenMint);
+const sharesMint = pda([Buffer.from('shares'), pk(vault).toBuffer()], PROGRAMS.kvault);
+const multisigPda = address(multisig.getMultisigPda({ createKey: K.multisigCreateKey.publicKey })[0].toBase58());
+const vaultPda = address(multisig.getVaultPda({ multisigPda: pk(multisigPda), index: 0 })[0].toBase58());
+const distributorVersion = Buffer.alloc(8); // version 0, u64 LE
+const escrowAuthority = pda(
+  [Buffer.from('MerkleDistributor'), K.distributorBase.publicKey.toBuffer(), pk(sharesMint).toBuffer(), distributorVersion],
+  PROGRAMS.distributor,
+);
+
+/** Every address of the sandbox world, as kit `Address`es. */
+export const SANDBOX = {
+  cosigner: addr(K.cosigner),
+  curator: addr(K.curator),
+  feePayer: addr(K.feePayer),
+  audit: addr(K.audit),
+  webhookSource: addr(K.webhookSource),
+  multisigCreateKey: addr(K.multisigCreateKey),
+  multisig: multisigPda,
+  vaultIndex: 0,
+  vaultPda,
+  vault,
+  vaultAdmin: addr(K.vaultAdmin),
+  vaultBaseAuthority: pda([Buffer.from('authority'), pk(vault).toBuffer()], PROGRAMS.kvault),
+  vaultTokenVault: pda([Buffer.from('token_vault'), pk(vault).toBuffer()], PROGRAMS.kvault),
+  sharesMint,
+  tokenMint,
+  tokenDecimals: 6,
+  reserve: addr(K.reserve),
+  ctokenVault: pda([Buffer.from('ctoken_vault'), pk(vault).toBuffer(), pk(addr(K.reserve)).toBuffer()], PROGRAMS.kvault),
+  lendingMarket: addr(K.lendingMarket),
+  lendingMarketOwner: addr(K.lendingMarketOwner),
+  obligation: addr(K.obligation),
+  collateralMint: addr(K.collateralMint),
+  farm,
+  farmVault: pda([Buffer.from('fvault'), pk(farm).toBuffer(), pk(sharesMint).toBuffer()], PROGRAMS.farms),
+  farmVaultsAuthority: pda([Buffer.from('authority'), pk(farm).toBuffer()], PROGRAMS.farms),
+  /** The multisig vault's kToken ATA: where `withdraw_from_farm_vault` sends the kTokens first. */
+  vaultPdaSharesAta: ata(vaultPda, sharesMint),
+  escrowAuthority,
+  /** The compensation escrow: the merkle distributor's kToken vault (ATA of an off-curve PDA). */
+  escrow: ata(escrowAuthority, sharesMint),
+  outsider: addr(K.outsider),
+  /** A kToken account that is not an escrow: the destination of the sandbox's denied proposal. */
+  outsiderSharesAta: ata(addr(K.outsider), sharesMint),
+  curatorWallet: addr(K.curatorWallet),
+} as const;
+
+/** Telegram ids of the sandbox roster (SPEC §9 sandbox.json). */
+export const SANDBOX_TELEGRAM = {
+  chatId: -1001,
+  curators: [1001],
+  council: [2001, 2002, 2003],
+  outsider: 3001,
+} as const;
+
+/** Public keys production must refuse to run with (SPEC §9). */
+export const SANDBOX_PUBLIC_KEYS: ReadonlySet<string> = new Set(Object.values(SANDBOX_KEYPAIRS).map((k) => k.publicKey.toBase58()));
+
+export { ata as associatedTokenAddress };
