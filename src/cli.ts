@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerStart } from './cli/start.ts';
+import { registerPolicy } from './cli/policy.ts';
 
 export const EXIT = { ok: 0, finding: 1, usage: 2 } as const;
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerStart(program);
+  registerPolicy(program);
   return program;
 }
 

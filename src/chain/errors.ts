@@ -33,3 +33,23 @@ export class MalformedAccount extends Error {
     super(`${address} is not a valid ${what}: ${detail}`);
   }
 }
+
+/**
+ * The RPC node answered a request with a definite refusal (a JSON-RPC error that retrying cannot
+ * change: invalid params, a transaction refused for a bad signature or a failed preflight). Unlike
+ * `ChainUnavailable` this is an answer, not a silence.
+ */
+export class RpcRejected extends Error {
+  override readonly name = 'RpcRejected';
+  constructor(readonly method: string, readonly code: number, detail: string) {
+    super(`${method} was refused by the RPC node (code ${code}): ${detail}`);
+  }
+}
+
+/** A Solana CLI account JSON entry (snapshot `accounts[]`) that cannot be read; names the pubkey. */
+export class InvalidAccountJson extends Error {
+  override readonly name = 'InvalidAccountJson';
+  constructor(readonly pubkey: string, detail: string) {
+    super(`account entry ${pubkey}: ${detail}`);
+  }
+}

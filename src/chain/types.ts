@@ -26,3 +26,25 @@ export interface AccountSource {
 
 /** A pure, synchronous view of accounts already read. Absent from the map = not read. */
 export type AccountMap = ReadonlyMap<Address, AccountResult>;
+
+/**
+ * An account read and decoded: `ok`, `missing` (does not exist), `unavailable` (could not be read)
+ * or `invalid` (exists but is not what was expected: owner, discriminator or bytes).
+ */
+export type Read<T> =
+  | { readonly status: 'ok'; readonly value: T }
+  | { readonly status: 'missing' }
+  | { readonly status: 'unavailable'; readonly error: string }
+  | { readonly status: 'invalid'; readonly error: string };
+
+/** Reads `address` from a map of accounts (absent = missing) and decodes it, never throwing. */
+export function readAccount<T>(accounts: AccountMap, address: Address, decode: (a: AccountData) => T): Read<T> {
+  const result = accounts.get(address);
+  if (!result || result.kind === 'missing') return { status: 'missing' };
+  if (result.kind === 'unavailable') return { status: 'unavailable', error: result.error };
+  try {
+    return { status: 'ok', value: decode(result.account) };
+  } catch (err) {
+    return { status: 'invalid', error: err instanceof Error ? err.message : String(err) };
+  }
+}

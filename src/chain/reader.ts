@@ -1,0 +1,313 @@
+/**
+ * The production chain reader: every chain read and send backstop makes goes through here, over a
+ * web3.js v1 `Connection`. Reads never throw for read failures (they answer `unavailable`); the
+ * thin wrappers used for co-signing throw `ChainUnavailable` after bounded retries.
+ */
+import { Connection, PublicKey, type Commitment, type SignatureStatus } from '@solana/web3.js';
+import { address, type Address } from '@solana/kit';
+import { ChainUnavailable, RpcRejected } from './errors.ts';
+import type { AccountResult, AccountSource } from './types.ts';
+
+/** Largest batch `getMultipleAccounts` accepts on public RPC nodes. */
+export const MAX_ACCOUNTS_PER_REQUEST = 100;
+
+/** Named arguments of `ChainReader`. */
+export interface ChainReaderOptions {
+  readonly rpcUrl: string;
+  readonly commitment?: 'processed' | 'confirmed' | 'finalized';
+  /** Per HTTP request, including reading the body. */
+  readonly timeoutMs?: number;
+  /** Extra attempts after the first, for transient failures only. */
+  readonly retries?: number;
+  /** First retry delay; doubles each retry. */
+  readonly backoffMs?: number;
+}
+
+/** The answer to `getTransactionJson`: the raw getTransaction result, or why there is none. */
+export type TransactionJsonResult =
+  | { readonly kind: 'found'; readonly result: Record<string, unknown> }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'unavailable'; readonly error: string };
+
+/** The network answered with an HTTP error status (thrown from the fetch wrapper). */
+class HttpStatusError extends Error {
+  constructor(readonly status: number, statusText: string) {
+    super(`HTTP ${status} ${statusText}`.trim());
+  }
+}
+
+/** The request took longer than `timeoutMs`. */
+class RequestTimeout extends Error {
+  constructor(ms: number) {
+    super(`timeout after ${ms} ms`);
+  }
+}
+
+// JSON-RPC codes that are answers, not outages: retrying them cannot help.
+const PERMANENT_RPC_CODES = new Set([
+  -32700, // parse error
+  -32600, // invalid request
+  -32601, // method not found
+  -32602, // invalid params
+  -32002, // transaction simulation (preflight) failed
+  -32003, // transaction signature verification failure
+  -32013, // transaction signature length mismatch
+  -32015, // transaction version not supported
+]);
+
+/** Reads accounts and transactions, and sends transactions, through one RPC endpoint. */
+export class ChainReader implements AccountSource {
+  /** HTTP requests made (each attempt, each batch). */
+  roundTrips = 0;
+  /** Failed attempts of any kind (HTTP status, timeout, network, JSON-RPC error). */
+  rpcErrors = 0;
+
+  private readonly connection: Connection;
+  private readonly commitment: Commitment;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly fullUrls: string[];
+  private readonly secretParts: string[];
+  private readonly origin: string;
+
+  constructor({
+    rpcUrl,
+    commitment = 'confirmed',
+    timeoutMs = 10_000,
+    retries = 2,
+    backoffMs = 200,
+  }: ChainReaderOptions) {
+    const url = new URL(rpcUrl);
+    this.origin = url.origin;
+    // Path, query and credentials may carry an API key: never let them into an error message.
+    this.fullUrls = [rpcUrl, url.href].sort((a, b) => b.length - a.length);
+    this.secretParts = [`${url.pathname}${url.search}`, url.search, url.username, url.password]
+      .filter((s) => s.length > 1)
+      .sort((a, b) => b.length - a.length);
+    this.commitment = commitment;
+    this.timeoutMs = timeoutMs;
+    this.retries = retries;
+    this.backoffMs = backoffMs;
+    this.connection = new Connection(rpcUrl, {
+      commitment,
+      // Our own retry loop decides about 429s, so round trips stay countable and bounded.
+      disableRetryOnRateLimit: true,
+      fetch: (input, init) => this.fetchOnce(input, init),
+    });
+  }
+
+  /** The endpoint's origin (scheme, host, port), safe to log. */
+  get endpoint(): string {
+    return this.origin;
+  }
+
+  /**
+   * Reads every address (deduplicated) in batches of 100, one round trip per batch. Each address
+   * answers `found`, `missing` (the node says it does not exist) or `unavailable` (every address of
+   * a batch whose retries ran out). Never throws.
+   */
+  async getAccounts(addresses: readonly Address[]): Promise<ReadonlyMap<Address, AccountResult>> {
+    const unique = [...new Set(addresses)];
+    const out = new Map<Address, AccountResult>();
+    const batches: Address[][] = [];
+    for (let i = 0; i < unique.length; i += MAX_ACCOUNTS_PER_REQUEST) {
+      batches.push(unique.slice(i, i + MAX_ACCOUNTS_PER_REQUEST));
+    }
+    await Promise.all(
+      batches.map(async (batch) => {
+        let keys: PublicKey[];
+        try {
+          keys = batch.map((a) => new PublicKey(a));
+        } catch (err) {
+          for (const a of batch) out.set(a, { kind: 'unavailable', error: `invalid address: ${this.describe(err)}` });
+          return;
+        }
+        const r = await this.attempt('getMultipleAccounts', () =>
+          this.connection.getMultipleAccountsInfo(keys, { commitment: this.commitment }),
+        );
+        if (!r.ok) {
+          for (const a of batch) out.set(a, { kind: 'unavailable', error: r.error });
+          return;
+        }
+        batch.forEach((a, i) => {
+          const info = r.value[i];
+          if (info === undefined) {
+            out.set(a, { kind: 'unavailable', error: 'the node answered fewer accounts than asked' });
+          } else if (info === null) {
+            out.set(a, { kind: 'missing' });
+          } else {
+            out.set(a, {
+              kind: 'found',
+              account: {
+                address: a,
+                owner: address(info.owner.toBase58()),
+                // web3.js v1 parses lamports as a JSON number: exact up to 2^53 lamports (9e6 SOL).
+                lamports: BigInt(info.lamports),
+                data: new Uint8Array(info.data),
+                executable: info.executable,
+              },
+            });
+          }
+        });
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * The raw `getTransaction` JSON-RPC result (encoding json, maxSupportedTransactionVersion 0), as
+   * loss events store it. Never throws.
+   */
+  async getTransactionJson(
+    signature: string,
+    { commitment }: { commitment: 'finalized' | 'confirmed' },
+  ): Promise<TransactionJsonResult> {
+    const r = await this.attempt('getTransaction', () =>
+      this.raw('getTransaction', [signature, { encoding: 'json', commitment, maxSupportedTransactionVersion: 0 }]),
+    );
+    if (!r.ok) return { kind: 'unavailable', error: r.error };
+    if (r.value === null || r.value === undefined) return { kind: 'missing' };
+    if (typeof r.value !== 'object') return { kind: 'unavailable', error: 'getTransaction answered a non-object result' };
+    return { kind: 'found', result: r.value as Record<string, unknown> };
+  }
+
+  /** The latest blockhash and the last block height at which a transaction using it can land. */
+  async getLatestBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number }> {
+    return this.must('getLatestBlockhash', () => this.connection.getLatestBlockhash(this.commitment));
+  }
+
+  /**
+   * Sends signed transaction bytes once (skipPreflight, maxRetries 0: backstop resends itself) and
+   * returns the signature the node reports. A refusal throws `RpcRejected`; silence, `ChainUnavailable`.
+   */
+  async sendRawTransaction(bytes: Uint8Array): Promise<string> {
+    const encoded = Buffer.from(bytes).toString('base64');
+    const sig = await this.must('sendTransaction', () =>
+      this.raw('sendTransaction', [
+        encoded,
+        { encoding: 'base64', skipPreflight: true, maxRetries: 0, preflightCommitment: this.commitment },
+      ]),
+    );
+    if (typeof sig !== 'string') throw new ChainUnavailable('sendTransaction answered a non-string signature');
+    return sig;
+  }
+
+  /** Status of each signature (`null` = the node does not know it), searching history too. */
+  async getSignatureStatuses(signatures: readonly string[]): Promise<(SignatureStatus | null)[]> {
+    const r = await this.must('getSignatureStatuses', () =>
+      this.connection.getSignatureStatuses([...signatures], { searchTransactionHistory: true }),
+    );
+    return r.value;
+  }
+
+  /** Current block height at the reader's commitment. */
+  async getBlockHeight(): Promise<number> {
+    return this.must('getBlockHeight', () => this.connection.getBlockHeight(this.commitment));
+  }
+
+  /** Whether the node still accepts transactions using `blockhash`. */
+  async isBlockhashValid(blockhash: string): Promise<boolean> {
+    const r = await this.must('isBlockhashValid', () =>
+      this.connection.isBlockhashValid(blockhash, { commitment: this.commitment }),
+    );
+    return r.value;
+  }
+
+  /** Current slot at the reader's commitment. */
+  async getSlot(): Promise<number> {
+    return this.must('getSlot', () => this.connection.getSlot(this.commitment));
+  }
+
+  /** Lamports held by `addr` (0 when it does not exist). */
+  async getBalance(addr: Address): Promise<bigint> {
+    const n = await this.must('getBalance', () => this.connection.getBalance(new PublicKey(addr), this.commitment));
+    return BigInt(n);
+  }
+
+  // ---- internals ----
+
+  /** One HTTP exchange, counted and bounded by `timeoutMs` (the body read included). */
+  private async fetchOnce(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Response> {
+    this.roundTrips += 1;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    try {
+      const res = await fetch(input, { ...init, signal: controller.signal });
+      const text = await res.text();
+      if (!res.ok) throw new HttpStatusError(res.status, res.statusText);
+      return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+    } catch (err) {
+      if (controller.signal.aborted) throw new RequestTimeout(this.timeoutMs);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A raw JSON-RPC call through the Connection's client: returns `result`, throws on `error`. */
+  private async raw(method: string, params: unknown[]): Promise<unknown> {
+    // `_rpcRequest` is web3.js's internal transport; we need the unvalidated result (full transaction
+    // JSON) and the error code (SendTransactionError drops it).
+    const res = (await (this.connection as unknown as { _rpcRequest(m: string, p: unknown[]): Promise<unknown> })._rpcRequest(
+      method,
+      params,
+    )) as { result?: unknown; error?: { code?: unknown; message?: unknown } };
+    if (res.error !== undefined && res.error !== null) {
+      const e = new Error(String(res.error.message ?? 'JSON-RPC error')) as Error & { code?: unknown };
+      e.code = res.error.code;
+      throw e;
+    }
+    return res.result;
+  }
+
+  /** Runs `op` with bounded retries on transient failures; never throws. */
+  private async attempt<T>(method: string, op: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string; code?: number }> {
+    let last = '';
+    for (let i = 0; ; i++) {
+      try {
+        return { ok: true, value: await op() };
+      } catch (err) {
+        this.rpcErrors += 1;
+        last = this.describe(err);
+        const code = rpcCode(err);
+        if (code !== undefined && PERMANENT_RPC_CODES.has(code)) return { ok: false, error: `${method}: ${last}`, code };
+        if (err instanceof HttpStatusError && isPermanentHttp(err.status)) return { ok: false, error: `${method}: ${last}` };
+        if (i >= this.retries) break;
+        await sleep(this.backoffMs * 2 ** i);
+      }
+    }
+    return { ok: false, error: `${method} failed after ${this.retries + 1} attempts at ${this.origin}: ${last}` };
+  }
+
+  /** Like `attempt`, but throws `RpcRejected` for refusals and `ChainUnavailable` when retries ran out. */
+  private async must<T>(method: string, op: () => Promise<T>): Promise<T> {
+    const r = await this.attempt(method, op);
+    if (r.ok) return r.value;
+    if (r.code !== undefined) throw new RpcRejected(method, r.code, r.error);
+    throw new ChainUnavailable(r.error, r.error);
+  }
+
+  /** An error's text with every secret-bearing part of the RPC URL replaced by its origin. */
+  private describe(err: unknown): string {
+    let text = err instanceof Error ? err.message : String(err);
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
+    if (cause && !text.includes(cause)) text = `${text} (${cause})`;
+    for (const u of this.fullUrls) text = text.split(u).join(this.origin);
+    for (const part of this.secretParts) text = text.split(part).join('…');
+    return text;
+  }
+}
+
+function rpcCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function isPermanentHttp(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

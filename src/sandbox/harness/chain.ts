@@ -1,0 +1,421 @@
+/**
+ * The harness's chain: a LiteSVM instance plus what a validator remembers around it (block
+ * height, transaction history, recorded-not-executed transactions). Transactions to programs the
+ * instance cannot run are verified and recorded, never imitated (SPEC §9 recorded mode).
+ */
+import { createHash } from 'node:crypto';
+import { getBase58Decoder, getCompiledTransactionMessageEncoder, type Address } from '@solana/kit';
+import type { FailedTransactionMetadata, LiteSVM, TransactionMetadata } from 'litesvm';
+import type { AccountData } from '../../chain/types.ts';
+import { decodeTransaction, RpcError, topLevelPrograms, verifyTransaction, type DecodedMessage, type VerifiedTransaction } from './wire.ts';
+
+/** Blocks a blockhash stays valid for, as on mainnet. */
+export const BLOCKHASH_VALIDITY = 150;
+const LAMPORTS_PER_SIGNATURE = 5000;
+const LOOKUP_TABLE_META_SIZE = 56;
+
+/** A transaction checked and kept, not executed: it invokes a program LiteSVM does not have. */
+export interface RecordedTransaction {
+  readonly signature: string;
+  readonly signatures: readonly string[];
+  readonly bytes: Uint8Array;
+  readonly message: DecodedMessage;
+  /** Top-level programs the instance could not execute. */
+  readonly missingPrograms: readonly Address[];
+  readonly recordedAt: Date;
+}
+
+/** A transaction LiteSVM executed (successfully or with an error that still lands, e.g. InstructionError). */
+export interface ExecutedTransaction {
+  readonly signature: string;
+  readonly slot: number;
+  readonly blockTime: number;
+  readonly verified: VerifiedTransaction;
+  readonly loadedAddresses: { readonly writable: readonly Address[]; readonly readonly: readonly Address[] };
+  readonly err: unknown;
+  readonly fee: number;
+  readonly preBalances: readonly number[];
+  readonly postBalances: readonly number[];
+  readonly logs: readonly string[];
+  readonly innerInstructions: readonly { index: number; instructions: unknown[] }[];
+  readonly computeUnitsConsumed: number;
+}
+
+type LiteResult = TransactionMetadata | FailedTransactionMetadata;
+type LiteTx = Parameters<LiteSVM['sendTransaction']>[0];
+type LiteAccount = Parameters<LiteSVM['setAccount']>[0];
+
+/** The chain state behind the JSON-RPC methods. */
+export class HarnessChain {
+  private height: number;
+  private readonly executed = new Map<string, ExecutedTransaction>();
+  private readonly recorded = new Map<string, RecordedTransaction>();
+  private readonly served = new Map<string, unknown>();
+  /** Deterministic per instance: LiteSVM has no genesis block. */
+  readonly genesisHash = getBase58Decoder().decode(createHash('sha256').update('backstop-sandbox-genesis').digest());
+
+  constructor(readonly svm: LiteSVM) {
+    this.height = this.slot();
+  }
+
+  slot(): number {
+    return Number(this.svm.getClock().slot);
+  }
+
+  blockHeight(): number {
+    return this.height;
+  }
+
+  latestBlockhash(): { blockhash: string; lastValidBlockHeight: number } {
+    return { blockhash: this.svm.latestBlockhash(), lastValidBlockHeight: this.height + BLOCKHASH_VALIDITY };
+  }
+
+  isBlockhashValid(blockhash: string): boolean {
+    return blockhash === this.svm.latestBlockhash();
+  }
+
+  /** New blockhash; height (and slot) move past the old one's lastValidBlockHeight, proving it expired. */
+  expireBlockhash(): void {
+    const step = BLOCKHASH_VALIDITY + 1;
+    this.svm.expireBlockhash();
+    this.height += step;
+    this.svm.warpToSlot(BigInt(this.slot() + step));
+  }
+
+  // ---- accounts ----
+
+  getAccount(addr: Address): AccountData | null {
+    const a = this.svm.getAccount(addr as Parameters<LiteSVM['getAccount']>[0]);
+    // A validator does not serve zero-lamport accounts: they are garbage-collected.
+    if (!a.exists || a.lamports === 0n) return null;
+    return { address: addr, owner: a.programAddress as string as Address, lamports: a.lamports, data: new Uint8Array(a.data), executable: a.executable };
+  }
+
+  setAccount(a: AccountData): void {
+    this.svm.setAccount({
+      address: a.address,
+      data: a.data,
+      executable: a.executable,
+      lamports: a.lamports,
+      programAddress: a.owner,
+      space: BigInt(a.data.length),
+    } as unknown as LiteAccount);
+  }
+
+  airdrop(addr: Address, lamports: bigint): void {
+    const r = this.svm.airdrop(addr as Parameters<LiteSVM['airdrop']>[0], lamports as Parameters<LiteSVM['airdrop']>[1]);
+    if (r === null || isFailed(r)) throw new Error(`airdrop to ${addr} failed: ${r === null ? 'no result' : r.toString()}`);
+  }
+
+  isExecutable(program: Address): boolean {
+    return this.getAccount(program)?.executable === true;
+  }
+
+  // ---- transactions ----
+
+  /** Serves `result` as the `getTransaction` answer for `signature` (e.g. a recorded klend loss). */
+  addTransaction(signature: string, result: unknown): void {
+    this.served.set(signature, result);
+  }
+
+  recordedTransactions(): RecordedTransaction[] {
+    return [...this.recorded.values()];
+  }
+
+  /**
+   * `sendTransaction`: verify, then record (a top-level program is not executable here) or execute.
+   * A signature already seen answers itself and changes nothing, like a validator's dedup.
+   */
+  send(bytes: Uint8Array, { skipPreflight }: { skipPreflight: boolean }): string {
+    const v = verifyTransaction(bytes);
+    if (this.executed.has(v.signature) || this.recorded.has(v.signature)) return v.signature;
+    const missingPrograms = topLevelPrograms(v.message).filter((p) => !this.isExecutable(p));
+    if (missingPrograms.length > 0) {
+      this.recorded.set(v.signature, {
+        signature: v.signature,
+        signatures: v.signatures,
+        bytes,
+        message: v.message,
+        missingPrograms,
+        recordedAt: new Date(),
+      });
+      return v.signature;
+    }
+    const tx = v.transaction as unknown as LiteTx;
+    if (!skipPreflight) {
+      const sim = this.svm.simulateTransaction(tx);
+      if (isFailed(sim)) {
+        const err = transactionErrorJson(sim.err());
+        throw new RpcError(-32002, `Transaction simulation failed: ${errorText(err)}`, simulationValue(err, sim.meta(), null));
+      }
+    }
+    const loaded = this.loadedAddresses(v.message);
+    const keys = [...v.message.staticAccounts, ...loaded.writable, ...loaded.readonly];
+    const preBalances = keys.map((k) => this.balance(k));
+    const r: LiteResult = this.svm.sendTransaction(tx);
+    let err: unknown = null;
+    if (isFailed(r)) {
+      err = transactionErrorJson(r.err());
+      // Errors before execution (bad blockhash, unfunded fee payer, ...) never land on a validator.
+      if (!landsWhenFailed(err)) throw new RpcError(-32002, `Transaction failed: ${errorText(err)}`, { err, logs: r.meta().logs() });
+    }
+    const meta = isFailed(r) ? r.meta() : r;
+    this.executed.set(v.signature, {
+      signature: v.signature,
+      slot: this.slot(),
+      blockTime: Number(this.svm.getClock().unixTimestamp),
+      verified: v,
+      loadedAddresses: loaded,
+      err,
+      fee: LAMPORTS_PER_SIGNATURE * v.signatures.length,
+      preBalances,
+      postBalances: keys.map((k) => this.balance(k)),
+      logs: meta.logs(),
+      innerInstructions: innerInstructionsJson(meta),
+      computeUnitsConsumed: Number(meta.computeUnitsConsumed()),
+    });
+    return v.signature;
+  }
+
+  /** `simulateTransaction` value (signature check and blockhash replacement as a validator offers them). */
+  simulate(
+    bytes: Uint8Array,
+    opts: { sigVerify: boolean; replaceRecentBlockhash: boolean; accounts: readonly Address[] | null },
+  ): Record<string, unknown> {
+    if (opts.sigVerify && opts.replaceRecentBlockhash) {
+      throw new RpcError(-32602, 'sigVerify may not be used with replaceRecentBlockhash');
+    }
+    const v = decodeTransaction(bytes, { verifySignatures: opts.sigVerify });
+    let tx = v.transaction as unknown as LiteTx;
+    if (opts.replaceRecentBlockhash) {
+      const messageBytes = getCompiledTransactionMessageEncoder().encode({
+        ...(v.message as object),
+        lifetimeToken: this.svm.latestBlockhash(),
+      } as never);
+      tx = { ...(v.transaction as object), messageBytes } as unknown as LiteTx;
+    }
+    // Signatures were checked above when asked; LiteSVM's own check would refuse unsigned simulations.
+    this.svm.withSigverify(false);
+    let sim: ReturnType<LiteSVM['simulateTransaction']>;
+    try {
+      sim = this.svm.simulateTransaction(tx);
+    } finally {
+      this.svm.withSigverify(true);
+    }
+    if (isFailed(sim)) return simulationValue(transactionErrorJson(sim.err()), sim.meta(), opts.accounts && opts.accounts.map(() => null));
+    const post = new Map(sim.postAccounts().map((a) => [a.address as string, a]));
+    const accounts =
+      opts.accounts &&
+      opts.accounts.map((addr) => {
+        const p = post.get(addr);
+        if (p) {
+          return p.lamports === 0n
+            ? null
+            : accountJson({ address: addr, owner: p.programAddress as string as Address, lamports: p.lamports, data: new Uint8Array(p.data), executable: p.executable });
+        }
+        const cur = this.getAccount(addr);
+        return cur && accountJson(cur);
+      });
+    return simulationValue(null, sim.meta(), accounts);
+  }
+
+  signatureStatus(signature: string): Record<string, unknown> | null {
+    const e = this.executed.get(signature);
+    if (!e) return null; // unknown, or recorded and not executed
+    return {
+      slot: e.slot,
+      confirmations: null,
+      err: e.err,
+      status: e.err === null ? { Ok: null } : { Err: e.err },
+      confirmationStatus: 'finalized',
+    };
+  }
+
+  /** The getTransaction result: a served recording first, then an executed transaction. */
+  transactionJson(signature: string, encoding: 'json' | 'base64'): unknown {
+    if (this.served.has(signature)) return this.served.get(signature);
+    const e = this.executed.get(signature);
+    if (!e) return null;
+    const m = e.verified.message;
+    const b58 = getBase58Decoder();
+    const transaction =
+      encoding === 'base64'
+        ? [Buffer.from(e.verified.bytes).toString('base64'), 'base64']
+        : {
+            signatures: e.verified.signatures,
+            message: {
+              accountKeys: m.staticAccounts,
+              header: {
+                numRequiredSignatures: m.header.numSignerAccounts,
+                numReadonlySignedAccounts: m.header.numReadonlySignerAccounts,
+                numReadonlyUnsignedAccounts: m.header.numReadonlyNonSignerAccounts,
+              },
+              recentBlockhash: m.lifetimeToken,
+              instructions: m.instructions.map((ix) => ({
+                programIdIndex: ix.programAddressIndex,
+                accounts: [...(ix.accountIndices ?? [])],
+                data: b58.decode(Uint8Array.from(ix.data ?? [])),
+                stackHeight: null,
+              })),
+              ...(m.version === 0
+                ? {
+                    addressTableLookups: (m.addressTableLookups ?? []).map((l) => ({
+                      accountKey: l.lookupTableAddress,
+                      writableIndexes: [...l.writableIndexes],
+                      readonlyIndexes: [...l.readonlyIndexes],
+                    })),
+                  }
+                : {}),
+            },
+          };
+    return {
+      slot: e.slot,
+      blockTime: e.blockTime,
+      version: m.version,
+      transaction,
+      meta: {
+        err: e.err,
+        status: e.err === null ? { Ok: null } : { Err: e.err },
+        fee: e.fee,
+        preBalances: e.preBalances,
+        postBalances: e.postBalances,
+        innerInstructions: e.innerInstructions,
+        logMessages: e.logs,
+        preTokenBalances: [],
+        postTokenBalances: [],
+        rewards: [],
+        loadedAddresses: e.loadedAddresses,
+        computeUnitsConsumed: e.computeUnitsConsumed,
+      },
+    };
+  }
+
+  private balance(addr: Address): number {
+    return Number(this.getAccount(addr)?.lamports ?? 0n);
+  }
+
+  /** Addresses a v0 message loads from lookup tables (writable first), read from the table accounts. */
+  private loadedAddresses(m: DecodedMessage): { writable: Address[]; readonly: Address[] } {
+    const writable: Address[] = [];
+    const readonly: Address[] = [];
+    const b58 = getBase58Decoder();
+    for (const l of m.addressTableLookups ?? []) {
+      const table = this.getAccount(l.lookupTableAddress);
+      const at = (i: number): Address => {
+        const start = LOOKUP_TABLE_META_SIZE + 32 * i;
+        if (!table || table.data.length < start + 32) {
+          throw new RpcError(-32602, `address table ${l.lookupTableAddress} has no index ${i}`);
+        }
+        return b58.decode(table.data.subarray(start, start + 32)) as Address;
+      };
+      writable.push(...l.writableIndexes.map(at));
+      readonly.push(...l.readonlyIndexes.map(at));
+    }
+    return { writable, readonly };
+  }
+}
+
+/** The Solana CLI / RPC JSON form of an account (base64 data). */
+export function accountJson(a: AccountData): Record<string, unknown> {
+  return {
+    data: [Buffer.from(a.data).toString('base64'), 'base64'],
+    executable: a.executable,
+    lamports: Number(a.lamports),
+    owner: a.owner,
+    rentEpoch: 0,
+    space: a.data.length,
+  };
+}
+
+function isFailed(r: unknown): r is FailedTransactionMetadata {
+  return typeof (r as { err?: unknown }).err === 'function';
+}
+
+function simulationValue(err: unknown, meta: TransactionMetadata, accounts: unknown[] | null): Record<string, unknown> {
+  const rd = meta.returnData();
+  const rdData = rd.data();
+  return {
+    err,
+    logs: meta.logs(),
+    accounts,
+    unitsConsumed: Number(meta.computeUnitsConsumed()),
+    returnData: rdData.length === 0 ? null : { programId: getBase58Decoder().decode(rd.programId()), data: [Buffer.from(rdData).toString('base64'), 'base64'] },
+    innerInstructions: innerInstructionsJson(meta),
+  };
+}
+
+function innerInstructionsJson(meta: TransactionMetadata): { index: number; instructions: unknown[] }[] {
+  const b58 = getBase58Decoder();
+  return meta
+    .innerInstructions()
+    .map((list, index) => ({
+      index,
+      instructions: list.map((inner) => {
+        const ix = inner.instruction();
+        return { programIdIndex: ix.programIdIndex(), accounts: [...ix.accounts()], data: b58.decode(ix.data()), stackHeight: inner.stackHeight() };
+      }),
+    }))
+    .filter((g) => g.instructions.length > 0);
+}
+
+const TX_ERRORS = [
+  'AccountInUse', 'AccountLoadedTwice', 'AccountNotFound', 'ProgramAccountNotFound', 'InsufficientFundsForFee',
+  'InvalidAccountForFee', 'AlreadyProcessed', 'BlockhashNotFound', 'CallChainTooDeep', 'MissingSignatureForFee',
+  'InvalidAccountIndex', 'SignatureFailure', 'InvalidProgramForExecution', 'SanitizeFailure', 'ClusterMaintenance',
+  'AccountBorrowOutstanding', 'WouldExceedMaxBlockCostLimit', 'UnsupportedVersion', 'InvalidWritableAccount',
+  'WouldExceedMaxAccountCostLimit', 'WouldExceedAccountDataBlockLimit', 'TooManyAccountLocks',
+  'AddressLookupTableNotFound', 'InvalidAddressLookupTableOwner', 'InvalidAddressLookupTableData',
+  'InvalidAddressLookupTableIndex', 'InvalidRentPayingAccount', 'WouldExceedMaxVoteCostLimit',
+  'WouldExceedAccountDataTotalLimit', 'MaxLoadedAccountsDataSizeExceeded', 'ResanitizationNeeded',
+  'InvalidLoadedAccountsDataSizeLimit', 'UnbalancedTransaction', 'ProgramCacheHitMaxLimit', 'CommitCancelled',
+] as const;
+
+const IX_ERRORS = [
+  'GenericError', 'InvalidArgument', 'InvalidInstructionData', 'InvalidAccountData', 'AccountDataTooSmall',
+  'InsufficientFunds', 'IncorrectProgramId', 'MissingRequiredSignature', 'AccountAlreadyInitialized',
+  'UninitializedAccount', 'UnbalancedInstruction', 'ModifiedProgramId', 'ExternalAccountLamportSpend',
+  'ExternalAccountDataModified', 'ReadonlyLamportChange', 'ReadonlyDataModified', 'DuplicateAccountIndex',
+  'ExecutableModified', 'RentEpochModified', 'NotEnoughAccountKeys', 'AccountDataSizeChanged', 'AccountNotExecutable',
+  'AccountBorrowFailed', 'AccountBorrowOutstanding', 'DuplicateAccountOutOfSync', 'InvalidError',
+  'ExecutableDataModified', 'ExecutableLamportChange', 'ExecutableAccountNotRentExempt', 'UnsupportedProgramId',
+  'CallDepth', 'MissingAccount', 'ReentrancyNotAllowed', 'MaxSeedLengthExceeded', 'InvalidSeeds', 'InvalidRealloc',
+  'ComputationalBudgetExceeded', 'PrivilegeEscalation', 'ProgramEnvironmentSetupFailure', 'ProgramFailedToComplete',
+  'ProgramFailedToCompile', 'Immutable', 'IncorrectAuthority', 'AccountNotRentExempt', 'InvalidAccountOwner',
+  'ArithmeticOverflow', 'UnsupportedSysvar', 'IllegalOwner', 'MaxAccountsDataAllocationsExceeded',
+  'MaxAccountsExceeded', 'MaxInstructionTraceLengthExceeded', 'BuiltinProgramsMustConsumeComputeUnits', 'BorshIoError',
+] as const;
+
+/** LiteSVM's transaction error in the RPC JSON form (`"BlockhashNotFound"`, `{InstructionError:[0,{Custom:1}]}`). */
+export function transactionErrorJson(err: unknown): unknown {
+  if (typeof err === 'number') return TX_ERRORS[err] ?? `TransactionError(${err})`;
+  const o = err as { constructor: { name: string }; index?: number; accountIndex?: number; err?: () => unknown };
+  switch (o.constructor.name) {
+    case 'TransactionErrorInstructionError':
+      return { InstructionError: [o.index, instructionErrorJson(o.err!())] };
+    case 'TransactionErrorDuplicateInstruction':
+      return { DuplicateInstruction: o.index };
+    case 'TransactionErrorInsufficientFundsForRent':
+      return { InsufficientFundsForRent: { account_index: o.accountIndex } };
+    case 'TransactionErrorProgramExecutionTemporarilyRestricted':
+      return { ProgramExecutionTemporarilyRestricted: { account_index: o.accountIndex } };
+    default:
+      return String(err);
+  }
+}
+
+function instructionErrorJson(err: unknown): unknown {
+  if (typeof err === 'number') return IX_ERRORS[err] ?? `InstructionError(${err})`;
+  const o = err as { constructor: { name: string }; code?: number; msg?: string };
+  if (o.constructor.name === 'InstructionErrorCustom') return { Custom: o.code };
+  if (o.constructor.name.startsWith('InstructionErrorBorsh')) return { BorshIoError: o.msg };
+  return String(err);
+}
+
+function landsWhenFailed(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && ('InstructionError' in err || 'InsufficientFundsForRent' in err);
+}
+
+function errorText(err: unknown): string {
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}
+
