@@ -19,6 +19,7 @@ import {
   type VaultTransactionMessage,
 } from './accounts/squads.ts';
 import { computeDigest } from './digest.ts';
+import { MalformedAccount, WrongDiscriminator, WrongOwner } from './errors.ts';
 import { decodeInstruction, type DecodedInstruction, type InstructionAccount } from './instructions.ts';
 import type { AccountData, AccountMap, AccountResult, AccountSource } from './types.ts';
 
@@ -41,7 +42,9 @@ export function readAccount<T>(accounts: AccountMap, at: Address, decode: (accou
   try {
     return { status: 'ok', value: decode(r.account) };
   } catch (e) {
-    return { status: 'invalid', error: e instanceof Error ? e.message : `${at}: ${String(e)}` };
+    // Typed decode errors already name the account; anything else gets the address prefixed.
+    const typed = e instanceof WrongOwner || e instanceof WrongDiscriminator || e instanceof MalformedAccount;
+    return { status: 'invalid', error: typed ? e.message : `${at}: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
 

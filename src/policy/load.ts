@@ -84,7 +84,14 @@ export function parsePolicyText(text: string, sourceName: string): PolicyParseRe
   if (doc.contents === null) {
     return { ok: false, problems: [{ path: '(root)', message: `${sourceName} is empty; expected a policy (see policies/example.yaml)` }] };
   }
-  const validation = validatePolicy(doc.toJS({ maxAliasCount: 100 }));
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // Unresolved or excessive aliases surface only when the value is built.
+    return { ok: false, problems: [...problems, { path: '(yaml)', message: `YAML: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+  const validation = validatePolicy(raw);
   if (!validation.ok) problems.push(...validation.problems);
   if (problems.length > 0 || !validation.ok) return { ok: false, problems };
   return { ok: true, policy: validation.policy, revision: policyRevision(validation.policy) };

@@ -80,17 +80,18 @@ const kindOf = (owner: Address): TokenProgramKind => (owner === TOKEN_PROGRAM_AD
 const toAddress = (k: PublicKey): Address => address(k.toBase58());
 const orNull = (k: PublicKey | null): Address | null => (k === null ? null : toAddress(k));
 
-/** Names an account of a token program by its size/type byte, for error messages. */
-function describe(data: Uint8Array): string {
+/** Names what a token program account holds, by size and (Token-2022 only) the type byte, for errors. */
+function describe(data: Uint8Array, program: TokenProgramKind): string {
   if (data.length === MINT_SIZE) return 'a mint';
   if (data.length === ACCOUNT_SIZE) return 'a token account';
   if (data.length === MULTISIG_SIZE) return 'a multisig';
-  if (data.length > ACCOUNT_SIZE) {
+  if (program === 'token-2022' && data.length > ACCOUNT_SIZE) {
     const t = data[ACCOUNT_SIZE];
     if (t === AccountType.Mint) return 'a mint';
     if (t === AccountType.Account) return 'a token account';
+    return `${data.length} bytes with account type ${t}`;
   }
-  return `${data.length} bytes of unknown type`;
+  return `${data.length} bytes, no ${program} account has that size`;
 }
 
 /**
@@ -103,8 +104,8 @@ function expectTokenType(account: AccountData, program: TokenProgramKind, want: 
   const typeByte = want === 'mint' ? AccountType.Mint : AccountType.Account;
   const extended = program === 'token-2022' && data.length > ACCOUNT_SIZE && data.length !== MULTISIG_SIZE;
   if (data.length === base || (extended && data[ACCOUNT_SIZE] === typeByte)) return;
-  const found = describe(data);
-  if (found.startsWith('a ')) throw new WrongDiscriminator(account.address, what, `${program} ${found}`);
+  const found = describe(data, program);
+  if (found.startsWith('a ')) throw new WrongDiscriminator(account.address, what, `holds ${found} (${program})`);
   throw new MalformedAccount(account.address, what, found);
 }
 

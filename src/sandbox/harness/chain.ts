@@ -118,6 +118,11 @@ export class HarnessChain {
     this.served.set(signature, result);
   }
 
+  /** Transactions executed (landed) so far. */
+  transactionCount(): number {
+    return this.executed.size;
+  }
+
   recordedTransactions(): RecordedTransaction[] {
     return [...this.recorded.values()];
   }

@@ -102,7 +102,7 @@ export function rpcMethods(chain: HarnessChain, faults: Faults): ReadonlyMap<str
         epoch: Number(clock.epoch),
         slotIndex: chain.slot() % slotsInEpoch,
         slotsInEpoch,
-        transactionCount: null,
+        transactionCount: chain.transactionCount(),
       };
     },
   };
