@@ -3,6 +3,7 @@
  * Exit codes (SPEC §8): 0 ok, 1 a finding or refusal, 2 bad arguments or unreadable input, RPC or database.
  */
 import { Command, CommanderError } from 'commander';
+import { registerEvaluate } from './cli/evaluate.ts';
 import { registerStart } from './cli/start.ts';
 import { registerPolicy } from './cli/policy.ts';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerStart(program);
+  registerEvaluate(program);
   registerPolicy(program);
   return program;
 }

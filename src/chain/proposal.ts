@@ -21,32 +21,9 @@ import {
 import { computeDigest } from './digest.ts';
 import { MalformedAccount, WrongDiscriminator, WrongOwner } from './errors.ts';
 import { decodeInstruction, type DecodedInstruction, type InstructionAccount } from './instructions.ts';
-import type { AccountData, AccountMap, AccountResult, AccountSource } from './types.ts';
+import { readAccount, type AccountMap, type AccountResult, type AccountSource, type Read } from './types.ts';
 
-/**
- * One account as the decoder saw it. `missing` = does not exist (or absent from a snapshot);
- * `unavailable` = could not be read; `invalid` = exists but is not what it must be (wrong owner,
- * discriminator, malformed, or belongs to another multisig/index).
- */
-export type Read<T> =
-  | { readonly status: 'ok'; readonly value: T }
-  | { readonly status: 'missing' }
-  | { readonly status: 'unavailable'; readonly error: string }
-  | { readonly status: 'invalid'; readonly error: string };
-
-/** Decodes `address` from `accounts` into a `Read`; absent from the map = missing (SPEC §4.1 snapshot rule). */
-export function readAccount<T>(accounts: AccountMap, at: Address, decode: (account: AccountData) => T): Read<T> {
-  const r: AccountResult | undefined = accounts.get(at);
-  if (r === undefined || r.kind === 'missing') return { status: 'missing' };
-  if (r.kind === 'unavailable') return { status: 'unavailable', error: r.error };
-  try {
-    return { status: 'ok', value: decode(r.account) };
-  } catch (e) {
-    // Typed decode errors already name the account; anything else gets the address prefixed.
-    const typed = e instanceof WrongOwner || e instanceof WrongDiscriminator || e instanceof MalformedAccount;
-    return { status: 'invalid', error: typed ? e.message : `${at}: ${e instanceof Error ? e.message : String(e)}` };
-  }
-}
+export type { Read } from './types.ts';
 
 /** One lookup table referenced by the message, with the indexes it does not hold. */
 export interface ResolvedLookup {

@@ -143,6 +143,22 @@ describe('harness JSON-RPC answers shapes web3.js v1 accepts', () => {
     expect(await connection.getBalance(to)).toBe(0);
   });
 
+  it('simulates an unsigned transaction with a stale blockhash when asked to replace it', async () => {
+    const payer = Keypair.generate();
+    harness.airdrop(addr(payer), 1_000_000_000n);
+    const stale = Keypair.generate().publicKey.toBase58(); // a blockhash the harness never issued
+    const message = new TransactionMessage({
+      payerKey: payer.publicKey,
+      recentBlockhash: stale,
+      instructions: [SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: Keypair.generate().publicKey, lamports: 2_000_000 })],
+    }).compileToV0Message();
+    const vtx = new VersionedTransaction(message); // unsigned
+    const replaced = await connection.simulateTransaction(vtx, { sigVerify: false, replaceRecentBlockhash: true });
+    expect(replaced.value.err).toBeNull();
+    const kept = await connection.simulateTransaction(vtx, { sigVerify: false });
+    expect(kept.value.err).toBe('BlockhashNotFound');
+  });
+
   it('sends base58-encoded transactions and answers batch requests', async () => {
     const payer = Keypair.generate();
     harness.airdrop(addr(payer), 1_000_000_000n);

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { decide } from '../policy/engine.ts';
+import { formatDecision } from '../policy/format.ts';
+import { readSnapshotFile, SnapshotError } from '../policy/snapshot.ts';
+
+/** `backstop evaluate --snapshot FILE [--json]`: decide offline (SPEC §5). Exit 0 allowed, 1 denied, 2 unreadable. */
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description('decide a saved snapshot offline: exit 0 allowed, 1 denied, 2 unreadable')
+    .requiredOption('--snapshot <file>', 'a snapshot written by `backstop inspect --snapshot`')
+    .option('--json', 'print the decision as JSON')
+    .action(async (opts: { snapshot: string; json?: boolean }) => {
+      try {
+        const { facts, policy, now } = await readSnapshotFile(opts.snapshot);
+        const decision = decide(facts, policy, now);
+        process.stdout.write(opts.json ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(decision));
+        process.exitCode = decision.allowed ? 0 : 1;
+      } catch (err) {
+        if (!(err instanceof SnapshotError)) throw err;
+        process.stderr.write(`backstop evaluate: ${err.message}\n`);
+        process.exitCode = 2;
+      }
+    });
+}
