@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerEvaluate } from './cli/evaluate.ts';
+import { registerInspect } from './cli/inspect.ts';
 import { registerStart } from './cli/start.ts';
 import { registerPolicy } from './cli/policy.ts';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerStart(program);
   registerEvaluate(program);
+  registerInspect(program);
   registerPolicy(program);
   return program;
 }

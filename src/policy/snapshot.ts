@@ -23,6 +23,31 @@ const address = z.string().refine((s) => isAddress(s), { message: 'must be a bas
 const u64 = z.string().regex(/^(0|[1-9][0-9]*)$/, { message: 'must be a non-negative integer string' });
 const time = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), { message: 'must be an RFC 3339 time' });
 
+const LossEventJson = z.strictObject({
+  id: z.string().min(1),
+  vault: address,
+  reserve: address,
+  signature: z.string().min(1),
+  vaultLoss: u64,
+  state: z.enum(['open', 'closed']).optional(),
+  evidence: z.strictObject({ vaultCTokens: u64, reserveCTokenSupply: u64, readAtSlot: u64 }),
+});
+const LedgerRowJson = z.strictObject({
+  lossEventId: z.string().min(1),
+  proposal: z.string().min(1),
+  amount: u64,
+  state: z.enum(['reserved', 'compensated', 'released']),
+  at: time.optional(),
+});
+const TransactionEntryJson = z.strictObject({ signature: z.string().min(1), result: z.record(z.string(), z.unknown()) });
+
+/** `{ lossEvents, ledger, transactions? }`: the `--loss-events FILE` of `backstop inspect` (SPEC §5). */
+const LossRecordsSchema = z.strictObject({
+  lossEvents: z.array(LossEventJson),
+  ledger: z.array(LedgerRowJson),
+  transactions: z.array(TransactionEntryJson).optional(),
+});
+
 const SnapshotSchema = z.strictObject({
   version: z.literal(1),
   now: time,
@@ -30,27 +55,9 @@ const SnapshotSchema = z.strictObject({
   proposal: z.strictObject({ multisig: address, transactionIndex: u64, lossEventId: z.string().min(1).optional() }),
   accounts: z.array(z.unknown()),
   unavailable: z.array(z.strictObject({ pubkey: address, error: z.string() })).optional(),
-  transactions: z.array(z.strictObject({ signature: z.string().min(1), result: z.record(z.string(), z.unknown()) })),
-  lossEvents: z.array(
-    z.strictObject({
-      id: z.string().min(1),
-      vault: address,
-      reserve: address,
-      signature: z.string().min(1),
-      vaultLoss: u64,
-      state: z.enum(['open', 'closed']).optional(),
-      evidence: z.strictObject({ vaultCTokens: u64, reserveCTokenSupply: u64, readAtSlot: u64 }),
-    }),
-  ),
-  ledger: z.array(
-    z.strictObject({
-      lossEventId: z.string().min(1),
-      proposal: z.string().min(1),
-      amount: u64,
-      state: z.enum(['reserved', 'compensated', 'released']),
-      at: time.optional(),
-    }),
-  ),
+  transactions: z.array(TransactionEntryJson),
+  lossEvents: z.array(LossEventJson),
+  ledger: z.array(LedgerRowJson),
 });
 
 export type SnapshotJson = z.input<typeof SnapshotSchema>;
@@ -106,8 +113,18 @@ export async function parseSnapshot(json: unknown, baseDir: string): Promise<Loa
     accounts.set(u.pubkey as Address, { kind: 'unavailable', error: u.error });
   }
 
+  const { lossEvents, ledger, transactions } = toRecords(s);
+  const proposal = {
+    multisig: s.proposal.multisig as Address,
+    transactionIndex: BigInt(s.proposal.transactionIndex),
+    ...(s.proposal.lossEventId ? { lossEventId: s.proposal.lossEventId } : {}),
+  };
+  return { facts: { proposal, accounts, transactions, lossEvents, ledger }, policy, now: new Date(s.now) };
+}
+
+function toRecords(s: { lossEvents: z.output<typeof LossEventJson>[]; ledger: z.output<typeof LedgerRowJson>[]; transactions?: z.output<typeof TransactionEntryJson>[] | undefined }) {
   const transactions = new Map<string, StoredTransaction>();
-  for (const t of s.transactions) {
+  for (const t of s.transactions ?? []) {
     if (transactions.has(t.signature)) throw new SnapshotError(`transactions: ${t.signature} is listed twice`);
     transactions.set(t.signature, { kind: 'found', result: t.result as unknown as TransactionJson });
   }
@@ -136,12 +153,14 @@ export async function parseSnapshot(json: unknown, baseDir: string): Promise<Loa
     state: r.state,
     ...(r.at ? { at: new Date(r.at) } : {}),
   }));
-  const proposal = {
-    multisig: s.proposal.multisig as Address,
-    transactionIndex: BigInt(s.proposal.transactionIndex),
-    ...(s.proposal.lossEventId ? { lossEventId: s.proposal.lossEventId } : {}),
-  };
-  return { facts: { proposal, accounts, transactions, lossEvents, ledger }, policy, now: new Date(s.now) };
+  return { lossEvents, ledger, transactions };
+}
+
+/** Parses `{ lossEvents, ledger, transactions? }` (inspect's `--loss-events FILE`). Throws SnapshotError. */
+export function parseLossRecords(json: unknown): ReturnType<typeof toRecords> {
+  const parsed = LossRecordsSchema.safeParse(json);
+  if (!parsed.success) throw new SnapshotError(`the loss-events file lacks the shape { lossEvents, ledger }: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+  return toRecords(parsed.data);
 }
 
 /** Reads and parses a snapshot file. Throws SnapshotError for anything unreadable. */
