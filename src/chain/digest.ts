@@ -5,7 +5,9 @@
  * How to recompute it by hand: docs/digest.md.
  */
 import { createHash } from 'node:crypto';
-import { getAddressEncoder, type Address } from '@solana/kit';
+import { getBase58Encoder, type Address } from '@solana/kit';
+
+const base58 = getBase58Encoder();
 
 /** What the digest covers. */
 export interface DigestInput {
@@ -40,8 +42,11 @@ const u64 = (n: bigint): Buffer => {
 
 /** The SPEC §4.3 digest as 64 lowercase hex characters. Throws on out-of-range integers. */
 export function computeDigest(input: DigestInput): string {
-  const encoder = getAddressEncoder();
-  const key = (a: Address): Uint8Array => encoder.encode(a) as Uint8Array;
+  const key = (a: Address): Uint8Array => {
+    const bytes = base58.encode(a) as Uint8Array; // decoded addresses are already validated; check the length only
+    if (bytes.length !== 32) throw new RangeError(`digest: ${a} is not a 32-byte key`);
+    return bytes;
+  };
   const h = createHash('sha256');
   h.update(DOMAIN, 'utf8');
   h.update(key(input.multisig));

@@ -4,9 +4,7 @@
  * Resolution follows SQUADS.md §2: static keys with header flags, then all lookup-writable, then all
  * lookup-readonly keys; a missing table or index leaves the message unresolved and the digest null.
  */
-import { address, type Address } from '@solana/kit';
-import { PublicKey } from '@solana/web3.js';
-import * as multisigSdk from '@sqds/multisig';
+import type { Address } from '@solana/kit';
 import {
   decodeLookupTable,
   decodeMultisig,
@@ -19,6 +17,7 @@ import {
   type VaultTransactionMessage,
 } from './accounts/squads.ts';
 import { computeDigest } from './digest.ts';
+import { proposalPdaOf, transactionPdaOf, vaultPdaOf } from './pda.ts';
 import { MalformedAccount, WrongDiscriminator, WrongOwner } from './errors.ts';
 import { decodeInstruction, type DecodedInstruction, type InstructionAccount } from './instructions.ts';
 import { readAccount, type AccountMap, type AccountResult, type AccountSource, type Read } from './types.ts';
@@ -67,19 +66,14 @@ export interface DecodedProposal {
   readonly digest: string | null;
 }
 
-const pk = (a: Address): PublicKey => new PublicKey(a);
-const toAddress = (k: PublicKey): Address => address(k.toBase58());
-
 /** The transaction and proposal PDAs of proposal `index` of `multisig`. */
 export function proposalAddresses(multisig: Address, index: bigint): { transactionPda: Address; proposalPda: Address } {
-  const [transactionPda] = multisigSdk.getTransactionPda({ multisigPda: pk(multisig), index });
-  const [proposalPda] = multisigSdk.getProposalPda({ multisigPda: pk(multisig), transactionIndex: index });
-  return { transactionPda: toAddress(transactionPda), proposalPda: toAddress(proposalPda) };
+  return { transactionPda: transactionPdaOf(multisig, index), proposalPda: proposalPdaOf(multisig, index) };
 }
 
 /** The vault PDA `vaultIndex` of `multisig`. */
 export function vaultAddress(multisig: Address, vaultIndex: number): Address {
-  return toAddress(multisigSdk.getVaultPda({ multisigPda: pk(multisig), index: vaultIndex })[0]);
+  return vaultPdaOf(multisig, vaultIndex);
 }
 
 /** Marks a decoded account invalid when it says it belongs to another multisig or index than where it was found. */

@@ -7,18 +7,32 @@ import { address, type Address } from '@solana/kit';
 import {
   FARM_STATE_DISCRIMINATOR,
   USER_STATE_DISCRIMINATOR,
-  getFarmStateDecoder,
   getFarmStateSize,
   getUserStateDecoder,
   getUserStateSize,
-  type FarmState,
+  type FarmState as SdkFarmState,
   type UserState,
 } from '@kamino-finance/farms-sdk/dist/@codegen/farms/accounts/index.js';
+import { getRewardInfoDecoder, getTokenInfoDecoder } from '@kamino-finance/farms-sdk/dist/@codegen/farms/types/index.js';
+import {
+  fixDecoderSize,
+  getAddressDecoder,
+  getArrayDecoder,
+  getBytesDecoder,
+  getStructDecoder,
+  getU128Decoder,
+  getU32Decoder,
+  getU64Decoder,
+  getU8Decoder,
+  type FixedSizeDecoder,
+} from '@solana/kit';
 import { MalformedAccount } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectLength, expectOwner } from './check.ts';
 
-export type { FarmState, UserState };
+/** A decoded FarmState: every field of farms-sdk's type except the reward schedules, which backstop never reads. */
+export type FarmState = Omit<SdkFarmState, 'rewardInfos'>;
+export type { UserState };
 export type { TokenInfo } from '@kamino-finance/farms-sdk/dist/@codegen/farms/types/index.js';
 
 /** The Farms program (kfarms `lib.rs`). */
@@ -29,6 +43,59 @@ export const FARM_STATE_SIZE: number = getFarmStateSize();
 export const USER_STATE_SIZE: number = getUserStateSize();
 export { FARM_STATE_DISCRIMINATOR, USER_STATE_DISCRIMINATOR };
 
+const REWARD_INFOS_SIZE = 10 * (getRewardInfoDecoder() as FixedSizeDecoder<unknown>).fixedSize;
+
+/**
+ * farms-sdk's FarmState field list (dist/@codegen/farms/accounts/farmState.js) with the ten reward
+ * infos skipped as bytes: decoding their schedules was most of a decision's time. A golden test
+ * checks every other field against the SDK's own decoder.
+ */
+const farmStateDecoder = getStructDecoder([
+  ['discriminator', fixDecoderSize(getBytesDecoder(), 8)],
+  ['farmAdmin', getAddressDecoder()],
+  ['globalConfig', getAddressDecoder()],
+  ['token', getTokenInfoDecoder()],
+  ['rewardInfosBytes', fixDecoderSize(getBytesDecoder(), REWARD_INFOS_SIZE)],
+  ['numRewardTokens', getU64Decoder()],
+  ['numUsers', getU64Decoder()],
+  ['totalStakedAmount', getU64Decoder()],
+  ['farmVault', getAddressDecoder()],
+  ['farmVaultsAuthority', getAddressDecoder()],
+  ['farmVaultsAuthorityBump', getU64Decoder()],
+  ['delegateAuthority', getAddressDecoder()],
+  ['timeUnit', getU8Decoder()],
+  ['isFarmFrozen', getU8Decoder()],
+  ['isFarmDelegated', getU8Decoder()],
+  ['isRewardUserOnceEnabled', getU8Decoder()],
+  ['isHarvestingPermissionless', getU8Decoder()],
+  ['padding0', fixDecoderSize(getBytesDecoder(), 3)],
+  ['withdrawAuthority', getAddressDecoder()],
+  ['depositWarmupPeriod', getU32Decoder()],
+  ['withdrawalCooldownPeriod', getU32Decoder()],
+  ['totalActiveStakeScaled', getU128Decoder()],
+  ['totalPendingStakeScaled', getU128Decoder()],
+  ['totalPendingAmount', getU64Decoder()],
+  ['slashedAmountCurrent', getU64Decoder()],
+  ['slashedAmountCumulative', getU64Decoder()],
+  ['slashedAmountSpillAddress', getAddressDecoder()],
+  ['lockingMode', getU64Decoder()],
+  ['lockingStartTimestamp', getU64Decoder()],
+  ['lockingDuration', getU64Decoder()],
+  ['lockingEarlyWithdrawalPenaltyBps', getU64Decoder()],
+  ['depositCapAmount', getU64Decoder()],
+  ['scopePrices', getAddressDecoder()],
+  ['scopeOraclePriceId', getU64Decoder()],
+  ['scopeOracleMaxAge', getU64Decoder()],
+  ['pendingFarmAdmin', getAddressDecoder()],
+  ['strategyId', getAddressDecoder()],
+  ['delegatedRpsAdmin', getAddressDecoder()],
+  ['vaultId', getAddressDecoder()],
+  ['secondDelegatedAuthority', getAddressDecoder()],
+  ['padding', getArrayDecoder(getU64Decoder(), { size: 74 })],
+]);
+// Built once: codama builds the whole codec tree on every get*Decoder() call.
+const userStateDecoder = getUserStateDecoder();
+
 /** Decodes a Farms `FarmState`; throws WrongOwner / WrongDiscriminator / MalformedAccount. u64/u128 are bigint. */
 export function decodeFarmState(account: AccountData): FarmState {
   const what = 'Farms FarmState';
@@ -36,7 +103,8 @@ export function decodeFarmState(account: AccountData): FarmState {
   expectDiscriminator(account, FARM_STATE_DISCRIMINATOR, what);
   expectLength(account, FARM_STATE_SIZE, what);
   try {
-    return getFarmStateDecoder().decode(account.data);
+    const { rewardInfosBytes: _skipped, ...farm } = farmStateDecoder.decode(account.data);
+    return farm;
   } catch (e) {
     throw new MalformedAccount(account.address, what, (e as Error).message);
   }
@@ -49,7 +117,7 @@ export function decodeUserState(account: AccountData): UserState {
   expectDiscriminator(account, USER_STATE_DISCRIMINATOR, what);
   expectLength(account, USER_STATE_SIZE, what);
   try {
-    return getUserStateDecoder().decode(account.data);
+    return userStateDecoder.decode(account.data);
   } catch (e) {
     throw new MalformedAccount(account.address, what, (e as Error).message);
   }

@@ -17,7 +17,8 @@ export const SQUADS_PROGRAM: Address = address('SQDS4ep65T869zMMBKyuUq6aD6EgTu8p
 /** The address lookup table program id. */
 export const LOOKUP_TABLE_PROGRAM: Address = address('AddressLookupTab1e1111111111111111111111111');
 
-const toAddress = (k: PublicKey): Address => address(k.toBase58());
+// A PublicKey always renders a valid address; skipping kit's re-validation keeps decoding cheap.
+const toAddress = (k: PublicKey): Address => k.toBase58() as Address;
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** A multisig member with its permission mask split into the three permissions (Initiate=1, Vote=2, Execute=4). */

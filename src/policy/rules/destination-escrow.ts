@@ -1,5 +1,5 @@
-import { PublicKey } from '@solana/web3.js';
 import { decodeMint, decodeTokenAccount } from '../../chain/accounts/spl.ts';
+import { isOffCurve } from '../../chain/pda.ts';
 import { readAccount } from '../../chain/types.ts';
 import { unusable } from '../context.ts';
 import { fail, pass, unknown, type Rule } from './rule.ts';
@@ -61,7 +61,7 @@ export const destinationEscrow: Rule = {
       return fail(`the transfer names mint ${transfer.mint}, not the shares mint`, facts);
     }
     if (a.owner !== escrow.authority) return fail(`the escrow's owner is ${a.owner}, not the registered authority ${escrow.authority}`, facts);
-    if (!escrow.walletAuthority && PublicKey.isOnCurve(new PublicKey(escrow.authority).toBytes())) {
+    if (!escrow.walletAuthority && !isOffCurve(escrow.authority)) {
       return fail(`the escrow authority ${escrow.authority} is a wallet key (on curve), not a program address`, facts);
     }
     if (a.delegate !== null) return fail(`the escrow has a delegate (${a.delegate})`, facts);

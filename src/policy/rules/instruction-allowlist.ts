@@ -1,17 +1,7 @@
-import { address, type Address } from '@solana/kit';
-import { PublicKey } from '@solana/web3.js';
+import type { Address } from '@solana/kit';
 import type { DecodedInstruction } from '../../chain/instructions.ts';
+import { associatedTokenAddressOf } from '../../chain/pda.ts';
 import { fail, pass, unknown, type Rule } from './rule.ts';
-
-const ATA_PROGRAM = new PublicKey('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
-
-function associatedTokenAddress(owner: Address, mint: Address, tokenProgram: Address): Address {
-  const [ata] = PublicKey.findProgramAddressSync(
-    [new PublicKey(owner).toBuffer(), new PublicKey(tokenProgram).toBuffer(), new PublicKey(mint).toBuffer()],
-    ATA_PROGRAM,
-  );
-  return address(ata.toBase58());
-}
 
 const describe = (ix: DecodedInstruction): string =>
   'name' in ix && typeof ix.name === 'string' ? `${ix.kind} ${ix.name} (${ix.programId})` : `${ix.kind} (${ix.programId})`;
@@ -56,7 +46,7 @@ export const instructionAllowlist: Rule = {
           if (createdAta !== null) return fail(`${where} is a second ATA createIdempotent`, facts);
           if (withdrawAt >= 0) return fail(`${where} creates an ATA after the withdrawal`, facts);
           if (ix.payer !== vaultPda || ix.owner !== vaultPda) return fail(`${where} creates an ATA whose payer or owner is not the vault PDA`, facts);
-          if (ix.associatedToken !== associatedTokenAddress(ix.owner, ix.mint, ix.tokenProgram)) {
+          if (ix.associatedToken !== associatedTokenAddressOf(ix.owner, ix.mint, ix.tokenProgram)) {
             return fail(`${where} creates ${ix.associatedToken}, which is not the vault's associated token account`, facts);
           }
           createdAta = ix.associatedToken;

@@ -154,3 +154,17 @@ describe('Farms decoders refuse what is not the account they decode', () => {
     expect(new Uint8Array(getUserStateEncoder().encode(decoded))).toEqual(user.data);
   });
 });
+
+describe('the lean FarmState decoder agrees with farms-sdk', () => {
+  it('decodes every field but the reward schedules exactly as getFarmStateDecoder does, on random bytes', async () => {
+    const { getFarmStateDecoder } = await import('@kamino-finance/farms-sdk/dist/@codegen/farms/accounts/index.js');
+    const { decodeFarmState: lean, FARM_STATE_SIZE, FARM_STATE_DISCRIMINATOR } = await import('../../../src/chain/accounts/farms.ts');
+    const { randomBytes } = await import('node:crypto');
+    for (let i = 0; i < 20; i++) {
+      const data = new Uint8Array(randomBytes(FARM_STATE_SIZE));
+      data.set(FARM_STATE_DISCRIMINATOR, 0);
+      const { rewardInfos: _r, ...sdk } = getFarmStateDecoder().decode(data);
+      expect(lean({ ...farmAccount(), data })).toEqual(sdk);
+    }
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: speed and memory goals, measured (not asserted by tests). Each section prints
+ * what it measured next to its goal. Run on an idle machine; numbers vary with load.
+ */
+import { chainBench } from './chain.ts';
+import { decideBench } from './decide.ts';
+
+export interface BenchRow {
+  readonly name: string;
+  readonly value: string;
+  readonly goal?: string;
+  readonly ok?: boolean;
+}
+
+const sections: [string, () => Promise<BenchRow[]>][] = [
+  ['policy engine', decideBench],
+  ['chain reads (LiteSVM harness over HTTP)', chainBench],
+];
+
+const only = process.argv.slice(2);
+for (const [title, run] of sections) {
+  if (only.length > 0 && !only.some((o) => title.includes(o))) continue;
+  process.stdout.write(`\n== ${title}\n`);
+  for (const row of await run()) {
+    const verdict = row.ok === undefined ? '' : row.ok ? '  ✅' : '  ❌';
+    process.stdout.write(`  ${row.name.padEnd(52)} ${row.value.padStart(14)}${row.goal ? `   goal ${row.goal}` : ''}${verdict}\n`);
+  }
+}
+process.stdout.write(`\nRSS at the end: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(1)} MB\n`);

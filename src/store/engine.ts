@@ -1,0 +1,45 @@
+/**
+ * The small SQL surface both engines provide to the shared store logic: queries with `$1…$n`
+ * placeholders, transactions, named exclusive locks, and the instance lock. Engines translate their
+ * driver's failures into `StoreUnavailable` (unreachable, dropped, busy) or `UniqueViolation`.
+ */
+import type { Dialect } from './migrations.ts';
+import type { AcquiredLock, InstanceLockInfo } from './types.ts';
+
+export type SqlValue = string | number | bigint | null | Uint8Array;
+// Rows are read through the typed converters of the store; columns are whatever the driver returns.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Row = Record<string, any>;
+
+/** A unique constraint refused an insert (the store turns it into a domain error). */
+export class UniqueViolation extends Error {
+  override readonly name = 'UniqueViolation';
+}
+
+export interface SqlConn {
+  all(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /** Returns the number of changed rows. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /** Runs several statements without parameters. */
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * `audit`: serialises audit appends; `migrations`: serialises schema upgrades; `vault:<address>`:
+ * the vault-level reservation lock. Held until the transaction ends.
+ */
+export type LockName = 'audit' | 'migrations' | `vault:${string}`;
+
+export interface SqlEngine {
+  readonly dialect: Dialect;
+  readonly location: string;
+  /** Queries outside a transaction. */
+  readonly read: SqlConn;
+  /** Runs `fn` in one transaction that writes (SQLite: BEGIN IMMEDIATE), taking `locks` first. */
+  transaction<T>(fn: (tx: SqlConn) => Promise<T>, locks?: readonly LockName[]): Promise<T>;
+  /** Takes a named exclusive lock inside `tx` (a no-op where the transaction already excludes writers). */
+  lock(tx: SqlConn, name: LockName): Promise<void>;
+  acquireInstanceLock(): Promise<AcquiredLock>;
+  isInstanceLocked(): Promise<InstanceLockInfo | null>;
+  close(): Promise<void>;
+}
