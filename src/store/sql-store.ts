@@ -213,7 +213,7 @@ export class SqlStore implements Store {
 
   async listLossEvents(filter: { vault?: Address; state?: 'open' | 'closed' } = {}): Promise<StoredLossEvent[]> {
     const rows = await this.engine.read.all(
-      'SELECT * FROM loss_events WHERE ($1 IS NULL OR vault = $1) AND ($2 IS NULL OR state = $2) ORDER BY recorded_at, id',
+      'SELECT * FROM loss_events WHERE (CAST($1 AS TEXT) IS NULL OR vault = $1) AND (CAST($2 AS TEXT) IS NULL OR state = $2) ORDER BY recorded_at, id',
       [filter.vault ?? null, filter.state ?? null],
     );
     return rows.map(toLossEvent);
@@ -257,7 +257,7 @@ export class SqlStore implements Store {
 
   async insertProposal(input: NewProposal): Promise<{ created: boolean; proposal: ProposalRecord }> {
     const id = `${input.multisig}:${input.transactionIndex}`;
-    return this.mutate(async (tx) => {
+    return this.mutate<{ created: boolean; proposal: ProposalRecord }>(async (tx) => {
       const at = iso(this.now());
       const inserted = await tx.all(
         `INSERT INTO proposals (id, multisig, transaction_index, vault, state, epoch, claim, loss_event_id, mode, received_at, deadline, updated_at)
@@ -291,7 +291,7 @@ export class SqlStore implements Store {
   }
 
   async listProposals(filter: { state?: ProposalState; vault?: Address } = {}): Promise<ProposalRecord[]> {
-    const rows = await this.engine.read.all('SELECT * FROM proposals WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR vault = $2) ORDER BY row_id', [
+    const rows = await this.engine.read.all('SELECT * FROM proposals WHERE (CAST($1 AS TEXT) IS NULL OR state = $1) AND (CAST($2 AS TEXT) IS NULL OR vault = $2) ORDER BY row_id', [
       filter.state ?? null, filter.vault ?? null,
     ]);
     return rows.map(toProposal);
@@ -428,7 +428,7 @@ export class SqlStore implements Store {
   }
 
   async votes(rowId: number, epoch?: number): Promise<VoteRecord[]> {
-    const rows = await this.engine.read.all('SELECT * FROM votes WHERE proposal_row_id = $1 AND ($2 IS NULL OR epoch = $2) ORDER BY id', [rowId, epoch ?? null]);
+    const rows = await this.engine.read.all('SELECT * FROM votes WHERE proposal_row_id = $1 AND (CAST($2 AS INTEGER) IS NULL OR epoch = $2) ORDER BY id', [rowId, epoch ?? null]);
     return rows.map(toVote);
   }
 

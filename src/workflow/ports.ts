@@ -1,0 +1,77 @@
+/**
+ * What the workflow needs from the outside world, as small interfaces: the chain, the humans'
+ * channel (Telegram), the co-signer, and a logger. Implementations live in src/chain,
+ * src/telegram, src/workflow/cosign and are swapped for in-process ones in tests.
+ */
+import type { Address } from '@solana/kit';
+import type { SignatureStatus } from '@solana/web3.js';
+import type { TransactionJsonResult } from '../chain/reader.ts';
+import type { AccountSource } from '../chain/types.ts';
+import type { Decision } from '../policy/decision.ts';
+import type { LoadedPolicy } from '../policy/load.ts';
+import type { IntentRecord, ProposalRecord } from '../store/types.ts';
+
+/** The chain as the workflow uses it: batched reads, loss transactions, and sending (ChainReader). */
+export interface WorkflowChain extends AccountSource {
+  getTransactionJson(signature: string, o: { commitment: 'finalized' | 'confirmed' }): Promise<TransactionJsonResult>;
+  getSlot(): Promise<number>;
+  getLatestBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number }>;
+  sendRawTransaction(bytes: Uint8Array): Promise<string>;
+  getSignatureStatuses(signatures: readonly string[]): Promise<(SignatureStatus | null)[]>;
+  getBlockHeight(): Promise<number>;
+  isBlockhashValid(blockhash: string): Promise<boolean>;
+  getBalance(address: Address): Promise<bigint>;
+}
+
+/** The humans' channel. Implementations never throw: what cannot be sent is retried from the store. */
+export interface Notifier {
+  /** The proposal's card must show its current state (post it, or edit it in place). */
+  proposalChanged(rowId: number): Promise<void>;
+  /** A reminder naming who has not approved yet. */
+  remind(rowId: number, missing: readonly string[]): Promise<void>;
+  /** An operator alert (invalid policy file, chain outage) to a policy chat. */
+  alert(chatId: number, text: string): Promise<void>;
+}
+
+/** Where a sent approval stands on-chain (SPEC §2 step 6). */
+export type ApprovalStatus =
+  | { readonly kind: 'executed'; readonly signature: string }
+  | { readonly kind: 'approved-not-executed' }
+  | { readonly kind: 'pending' }
+  /** Provably not landed and cannot land any more (blockhash expired, no co-signer vote on-chain). */
+  | { readonly kind: 'expired' };
+
+/**
+ * The co-signer (SPEC §2 steps 6–7): builds, signs and stores an intent BEFORE anything is sent,
+ * sends only stored bytes, and reports where a sent approval stands.
+ */
+export interface CoSigner {
+  /** The co-signer's public key. */
+  readonly address: Address;
+  /** Builds and signs the approval (with execution when the policy says so) and stores the intent. */
+  prepareApproval(input: { row: ProposalRecord; policy: LoadedPolicy; decision: Decision }): Promise<IntentRecord>;
+  /** Sends (or resends) a stored intent's exact bytes; never signs anything new. */
+  send(intent: IntentRecord): Promise<void>;
+  /** Where the proposal's latest approval intent stands on-chain. */
+  approvalStatus(row: ProposalRecord, intent: IntentRecord): Promise<ApprovalStatus>;
+  /** Casts the co-signer's `proposal_reject` (execution.rejectOnChain). */
+  reject(input: { row: ProposalRecord; policy: LoadedPolicy }): Promise<void>;
+}
+
+/** pino-compatible logging. */
+export interface Log {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** A Notifier that does nothing (no Telegram configured). */
+export const SILENT_NOTIFIER: Notifier = {
+  proposalChanged: async () => {},
+  remind: async () => {},
+  alert: async () => {},
+};
+
+/** A logger that drops everything (tests). */
+export const SILENT_LOG: Log = { info() {}, warn() {}, error() {}, debug() {} };

@@ -1,0 +1,230 @@
+/**
+ * Watching the chain (SPEC §2, issue "poller"): new proposals are registered without a webhook,
+ * on-chain status changes drive the chain transitions, and an `approved` proposal is co-signed
+ * only after the curator's key is in the Proposal's on-chain `approved` list — voting last.
+ */
+import type { Address } from '@solana/kit';
+import { decodeMultisig, decodeProposalAccount, type ProposalAccount } from '../chain/accounts/squads.ts';
+import { proposalPdaOf } from '../chain/pda.ts';
+import { readAccount, type Read } from '../chain/types.ts';
+import { buildSnapshot } from '../policy/snapshot.ts';
+import type { ProposalRecord } from '../store/types.ts';
+import { activeHold } from './votes.ts';
+import { isFinal } from './states.ts';
+import type { Workflow } from './workflow.ts';
+
+/** How far back the poller looks the first time it sees a multisig. */
+export const FIRST_LOOK_BACK = 20n;
+
+export interface PollReport {
+  readonly registered: string[];
+  readonly errors: string[];
+  /** Seconds between now and the oldest unfinished poll target, for the lag metric. */
+  readonly multisigs: number;
+}
+
+/** One pass over every policy's multisig. Never throws; errors are reported and retried next poll. */
+export async function pollOnce(wf: Workflow): Promise<PollReport> {
+  const report: PollReport = { registered: [], errors: [], multisigs: 0 };
+  for (const loaded of wf.policies.all()) {
+    const multisig = loaded.policy.insurancePool.multisig;
+    try {
+      await pollMultisig(wf, multisig, report);
+      (report as { multisigs: number }).multisigs += 1;
+    } catch (err) {
+      report.errors.push(`${multisig}: ${(err as Error).message}`);
+      wf.log.warn({ multisig, err: (err as Error).message }, 'poll failed; retrying next poll');
+    }
+  }
+  return report;
+}
+
+async function pollMultisig(wf: Workflow, multisig: Address, report: PollReport): Promise<void> {
+  const accounts = await wf.chain.getAccounts([multisig]);
+  const ms = readAccount(accounts, multisig, decodeMultisig);
+  if (ms.status !== 'ok') throw new Error(`multisig ${ms.status}${'error' in ms ? `: ${ms.error}` : ''}`);
+
+  // New indices above the stale index, as if a webhook had come.
+  const rows = (await wf.store.listProposals()).filter((r) => r.multisig === multisig);
+  const highestKnown = rows.reduce((m, r) => (r.transactionIndex > m ? r.transactionIndex : m), 0n);
+  const floor = ms.value.transactionIndex > FIRST_LOOK_BACK ? ms.value.transactionIndex - FIRST_LOOK_BACK : 0n;
+  let from = highestKnown + 1n;
+  if (from <= ms.value.staleTransactionIndex) from = ms.value.staleTransactionIndex + 1n;
+  if (from <= floor) from = floor + 1n;
+  for (let index = from; index <= ms.value.transactionIndex; index++) {
+    await wf.registerProposal({ multisig, transactionIndex: index });
+    report.registered.push(`${multisig}:${index}`);
+  }
+
+  // Live proposals: read their Proposal accounts in one batch.
+  const live = (await wf.store.listProposals()).filter((r) => r.multisig === multisig && !isFinal(r.state));
+  if (live.length === 0) return;
+  const pdas = live.map((r) => proposalPdaOf(multisig, r.transactionIndex));
+  const read = await wf.chain.getAccounts(pdas);
+  for (const [i, row] of live.entries()) {
+    const proposal = readAccount(read, pdas[i]!, decodeProposalAccount);
+    try {
+      await followProposal(wf, row, proposal);
+    } catch (err) {
+      report.errors.push(`${row.id}: ${(err as Error).message}`);
+      wf.log.warn({ proposal: row.id, err: (err as Error).message }, 'could not follow the proposal; retrying next poll');
+    }
+  }
+}
+
+/** Applies what the chain says about one live proposal. */
+async function followProposal(wf: Workflow, row: ProposalRecord, proposal: Read<ProposalAccount>): Promise<void> {
+  if (proposal.status === 'ok') {
+    const status = proposal.value.status.kind;
+    if (status === 'Rejected' || status === 'Cancelled') {
+      await wf.withProposal(row.rowId, async () => {
+        const current = await wf.mustGet(row.rowId);
+        if (!isFinal(current.state)) {
+          await wf.transitionLocked(current, 'rejected', 'chain', { onChain: status });
+          await wf.notifier.proposalChanged(row.rowId);
+        }
+      });
+      return;
+    }
+    if (status === 'Executed' && row.state !== 'signing' && row.state !== 'signed') {
+      wf.log.error({ proposal: row.id, state: row.state }, 'the proposal was executed on-chain without backstop’s approval');
+      await wf.store.appendAudit('chain.executed-elsewhere', { proposal: row.id, state: row.state });
+    }
+  }
+  switch (row.state) {
+    case 'denied': {
+      const latest = await wf.store.latestDecision(row.rowId);
+      if (latest?.decision.rules.some((r) => r.outcome === 'unknown')) await wf.decideProposal(row.rowId, 'policy', 'a rule was unknown');
+      return;
+    }
+    case 'approved':
+      if (proposal.status === 'ok') await signingStep(wf, row, proposal.value);
+      return;
+    case 'signing':
+      await trackSigning(wf, row);
+      return;
+    case 'signed':
+      if (proposal.status === 'ok' && proposal.value.status.kind === 'Executed') await trackSigning(wf, row);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * `approved` → `signing` (SPEC §2 state table): only once the curator has voted on-chain, no Reject
+ * hold is active, and a fresh decision allows it with the digest and revision the humans approved.
+ */
+export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: ProposalAccount): Promise<void> {
+  await wf.withProposal(row.rowId, async () => {
+    const current = await wf.mustGet(row.rowId);
+    if (current.state !== 'approved') return;
+    const loaded = wf.policyFor(current);
+    if (!loaded) return;
+    if (onChain.status.kind !== 'Active') return; // Approved/Executed without us is reported by followProposal
+    if (!onChain.approved.includes(loaded.policy.insurancePool.curatorMember)) return; // vote last: wait for the curator
+    if (onChain.approved.includes(wf.cosigner.address)) {
+      wf.log.warn({ proposal: current.id }, 'the co-signer already voted on-chain; not signing again');
+      return;
+    }
+    if (activeHold(await wf.store.timersFor(current.rowId), wf.now())) return; // stays approved while a Reject hold is active
+
+    // A stored approval intent means a crash came between storing and the state change: resend it, never re-sign.
+    const stored = await wf.store.latestIntent(current.id);
+    if (stored && (stored.kind === 'approve' || stored.kind === 'approve-execute') && stored.status !== 'failed' && stored.status !== 'expired') {
+      const next = await wf.transitionLocked(current, 'signing', 'chain', { intent: stored.signature, recovered: true });
+      await wf.notifier.proposalChanged(next.rowId);
+      await wf.cosigner.send(stored);
+      return;
+    }
+
+    const { facts, decision, now } = await wf.freshDecision(current, loaded);
+    await wf.store.recordDecision({ proposalRowId: current.rowId, decision, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
+    if (decision.rules.some((r) => r.outcome === 'fail')) {
+      const reason = decision.rules.filter((r) => r.outcome === 'fail').map((r) => `${r.id}: ${r.reason}`).join('; ');
+      await wf.transitionLocked(current, 'denied', 'policy', { decision: decision.id, atSigning: true, reason });
+      await wf.notifier.proposalChanged(current.rowId);
+      return;
+    }
+    if (!decision.allowed) return; // an unknown and no fail: stays approved, retried each poll
+    if (decision.digest !== current.digest || decision.policyRevision !== current.policyRevision) {
+      const reason = decision.digest !== current.digest ? 'the digest changed since approval' : 'the policy revision changed since approval';
+      await wf.transitionLocked(current, 'invalidated', 'chain', { decision: decision.id, reason });
+      await wf.store.bumpEpoch(current.rowId, { payload: { reason } });
+      await wf.notifier.proposalChanged(current.rowId);
+      return;
+    }
+    const intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision });
+    const next = await wf.transitionLocked(current, 'signing', 'chain', { decision: decision.id, intent: intent.signature, kind: intent.kind });
+    await wf.notifier.proposalChanged(next.rowId);
+    await wf.cosigner.send(intent);
+  });
+}
+
+/** `signing` → `signed` / `executed` / `failed` by polling the chain; resends stored bytes meanwhile. */
+export async function trackSigning(wf: Workflow, row: ProposalRecord): Promise<void> {
+  await wf.withProposal(row.rowId, async () => {
+    const current = await wf.mustGet(row.rowId);
+    if (current.state !== 'signing' && current.state !== 'signed') return;
+    const intent = await wf.store.latestIntent(current.id);
+    if (!intent) {
+      wf.log.error({ proposal: current.id }, 'signing without a stored intent');
+      return;
+    }
+    const status = intent.status === 'expired' ? ({ kind: 'expired' } as const) : await wf.cosigner.approvalStatus(current, intent);
+    switch (status.kind) {
+      case 'executed':
+        await wf.store.updateIntentStatus(intent.id, 'landed');
+        await wf.transitionLocked(current, 'executed', 'chain', { signature: status.signature });
+        await wf.notifier.proposalChanged(current.rowId);
+        return;
+      case 'approved-not-executed':
+        if (intent.status !== 'landed') await wf.store.updateIntentStatus(intent.id, 'landed');
+        if (current.state === 'signing') {
+          await wf.transitionLocked(current, 'signed', 'chain', { signature: intent.signature });
+          await wf.notifier.proposalChanged(current.rowId);
+        }
+        return;
+      case 'expired':
+        // Provably not landed and no co-signer vote on-chain: sign anew if the proposal can still pass.
+        if (intent.status !== 'expired') await wf.store.updateIntentStatus(intent.id, 'expired');
+        await resign(wf, current);
+        return;
+      case 'pending':
+        if (current.state === 'signing') await wf.cosigner.send(intent); // same bytes, same signature
+        return;
+    }
+  });
+}
+
+/**
+ * After a stored approval provably expired: a new approval is signed only while the Proposal is
+ * still Active with the curator's vote and without the co-signer's, and a fresh decision still
+ * allows it with the approved digest and revision. Otherwise it cannot land: `failed`.
+ */
+async function resign(wf: Workflow, current: ProposalRecord): Promise<void> {
+  const loaded = wf.policyFor(current);
+  if (!loaded) return;
+  const pda = proposalPdaOf(current.multisig, current.transactionIndex);
+  const proposal = readAccount(await wf.chain.getAccounts([pda]), pda, decodeProposalAccount);
+  if (proposal.status === 'unavailable') return; // could not tell: try again next poll
+  const canLand =
+    proposal.status === 'ok' &&
+    proposal.value.status.kind === 'Active' &&
+    proposal.value.approved.includes(loaded.policy.insurancePool.curatorMember) &&
+    !proposal.value.approved.includes(wf.cosigner.address);
+  const fail = async (reason: string) => {
+    await wf.transitionLocked(current, 'failed', 'chain', { reason });
+    await wf.notifier.proposalChanged(current.rowId);
+  };
+  if (!canLand) return fail('the approval expired and the proposal can no longer be approved');
+  const { facts, decision, now } = await wf.freshDecision(current, loaded);
+  await wf.store.recordDecision({ proposalRowId: current.rowId, decision, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
+  if (decision.rules.some((r) => r.outcome === 'fail')) return fail(`the approval expired and the policy now denies it (${decision.id})`);
+  if (!decision.allowed) return; // unknown: retry next poll
+  if (decision.digest !== current.digest || decision.policyRevision !== current.policyRevision) {
+    return fail('the approval expired and what would execute changed since the humans approved');
+  }
+  const intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision });
+  await wf.cosigner.send(intent);
+}

@@ -1,0 +1,318 @@
+/**
+ * The workflow: the imperative shell around the pure policy engine and state machine (SPEC §2).
+ * It records losses, registers and decides proposals, moves them through the state table with the
+ * cause each transition needs, keeps the ledger in step, and tells the humans. Every step is
+ * serialised per proposal; every change goes through the store (and so into the audit log).
+ */
+import type { Address } from '@solana/kit';
+import { decimalToBaseUnits } from '../policy/amounts.ts';
+import type { Decision } from '../policy/decision.ts';
+import { decide } from '../policy/engine.ts';
+import type { Facts } from '../policy/facts.ts';
+import { gatherFacts, type LossRecords } from '../policy/gather.ts';
+import type { LoadedPolicy } from '../policy/load.ts';
+import { verifyLossForRecording } from '../policy/loss-recording.ts';
+import type { PolicyRegistry } from '../policy/registry.ts';
+import { buildSnapshot } from '../policy/snapshot.ts';
+import { NotFound } from '../store/errors.ts';
+import type { JsonInput, ProposalRecord, Store, StoredLossEvent, TransitionCause } from '../store/types.ts';
+import { unknownMultisig, unknownVault, WorkflowRefusal } from './errors.ts';
+import { KeyedMutex } from './mutex.ts';
+import type { CoSigner, Log, Notifier, WorkflowChain } from './ports.ts';
+import { ledgerEffect } from './release.ts';
+import { checkTransition, isFinal, type ProposalState } from './states.ts';
+import { deadline as deadlineOf, nextReminder } from './timers.ts';
+
+export interface WorkflowDeps {
+  readonly store: Store;
+  readonly chain: WorkflowChain;
+  readonly policies: PolicyRegistry;
+  readonly notifier: Notifier;
+  readonly cosigner: CoSigner;
+  readonly log: Log;
+  /** The clock; tests move it. */
+  readonly clock?: () => Date;
+}
+
+/** The store as the policy engine's loss records. */
+export function storeLossRecords(store: Store): LossRecords {
+  return {
+    lossEvents: (vault) => store.lossEventsForVault(vault),
+    ledger: (vault) => store.ledgerForVault(vault),
+    transaction: (signature) => store.lossTransaction(signature),
+  };
+}
+
+/** The state table as the store's transition validator. */
+const validate = (from: ProposalState, to: ProposalState, cause: TransitionCause): string | null => {
+  const check = checkTransition(from, to, cause);
+  return check.ok ? null : check.reason;
+};
+
+/** The withdrawal's value (underlying base units) an allowed decision reserves. */
+export function decisionValue(decision: Decision): bigint | null {
+  const value = decision.rules.find((r) => r.id === 'amount-within-loss')?.facts['value'];
+  return typeof value === 'string' && /^[0-9]+$/.test(value) ? BigInt(value) : null;
+}
+
+export class Workflow {
+  readonly store: Store;
+  readonly chain: WorkflowChain;
+  readonly policies: PolicyRegistry;
+  readonly notifier: Notifier;
+  readonly cosigner: CoSigner;
+  readonly log: Log;
+  private readonly clock: () => Date;
+  private readonly locks = new KeyedMutex();
+  private readonly records: LossRecords;
+
+  constructor(deps: WorkflowDeps) {
+    this.store = deps.store;
+    this.chain = deps.chain;
+    this.policies = deps.policies;
+    this.notifier = deps.notifier;
+    this.cosigner = deps.cosigner;
+    this.log = deps.log;
+    this.clock = deps.clock ?? (() => new Date());
+    this.records = storeLossRecords(deps.store);
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  /** Runs `fn` with the proposal's lock held (one step at a time per proposal). */
+  withProposal<T>(rowId: number, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(`proposal:${rowId}`, fn);
+  }
+
+  policyFor(row: Pick<ProposalRecord, 'multisig'>): LoadedPolicy | undefined {
+    return this.policies.forMultisig(row.multisig);
+  }
+
+  // ---------------------------------------------------------------- loss events
+
+  /** SPEC §2 step 1: verify from the chain, then store. Refusals: 404 vault, 409 duplicate, 422 unverifiable. */
+  async recordLoss(input: { vault: Address; reserve: Address; signature: string; vaultLoss: bigint; note?: string; recordedBy: string }): Promise<StoredLossEvent> {
+    const loaded = this.policies.forVault(input.vault);
+    if (!loaded) throw unknownVault(input.vault);
+    const existing = await this.store.listLossEvents({ vault: input.vault });
+    if (existing.some((e) => e.signature === input.signature && e.reserve === input.reserve)) {
+      throw new WorkflowRefusal(409, 'loss-event-exists', `a loss event for ${input.signature} on reserve ${input.reserve} is already recorded for this vault`);
+    }
+    const verified = await verifyLossForRecording({ chain: this.chain, ...input });
+    const event = await this.store.recordLossEvent({
+      vault: verified.vault,
+      reserve: verified.reserve,
+      signature: verified.signature,
+      vaultLoss: verified.vaultLoss,
+      evidence: verified.evidence,
+      recordedLoss: verified.recordedLoss,
+      forgiven: verified.forgiven,
+      blockTime: verified.blockTime,
+      slot: verified.slot ?? verified.evidence.readAtSlot,
+      transaction: verified.transaction,
+      recordedBy: input.recordedBy,
+      ...(input.note ? { note: input.note } : {}),
+    });
+    this.log.info({ lossEvent: event.id, vault: event.vault, recordedLoss: event.recordedLoss.toString() }, 'loss event recorded');
+    await this.redecideDenied(input.vault, `new loss event ${event.id}`);
+    return event;
+  }
+
+  /** Closes a loss event: its reservations are released and the vault's pending approvals voided. */
+  async closeLoss(input: { id: string; vault: Address }): Promise<StoredLossEvent> {
+    const event = await this.store.getLossEvent(input.id);
+    if (!event || event.vault !== input.vault) throw new WorkflowRefusal(404, 'not-found', `no loss event ${input.id} for vault ${input.vault}`);
+    if (event.state === 'closed') throw new WorkflowRefusal(409, 'already-closed', `loss event ${input.id} is already closed`);
+    const { event: closed } = await this.store.closeLossEvent(input.id);
+    await this.invalidateVault(input.vault, `loss event ${input.id} closed`);
+    return closed;
+  }
+
+  // ---------------------------------------------------------------- proposals
+
+  /**
+   * SPEC §2 step 2 (register): stores the proposal and decides it. A known id answers its current
+   * state; a `denied` one is decided again.
+   */
+  async registerProposal(input: { multisig: Address; transactionIndex: bigint; claim?: string; lossEventId?: string; mode?: 'register' | 'create' }): Promise<ProposalRecord> {
+    const loaded = this.policies.forMultisig(input.multisig);
+    if (!loaded) throw unknownMultisig(input.multisig);
+    const now = this.now();
+    const { created, proposal } = await this.store.insertProposal({
+      multisig: input.multisig,
+      transactionIndex: input.transactionIndex,
+      vault: loaded.policy.vault,
+      mode: input.mode ?? 'register',
+      ...(input.claim !== undefined ? { claim: input.claim } : {}),
+      ...(input.lossEventId !== undefined ? { lossEventId: input.lossEventId } : {}),
+      deadline: deadlineOf(now, loaded.policy),
+      state: 'received',
+    });
+    if (created) {
+      await this.store.addTimer({ kind: 'expire', proposalRowId: proposal.rowId, dueAt: proposal.deadline ?? deadlineOf(now, loaded.policy) });
+      return this.decideProposal(proposal.rowId, 'policy', 'received');
+    }
+    if (proposal.state === 'denied') return this.decideProposal(proposal.rowId, 'policy', 'registered again');
+    return proposal;
+  }
+
+  /** Decides (again) from fresh chain facts and moves the proposal accordingly. */
+  decideProposal(rowId: number, cause: TransitionCause, why: string): Promise<ProposalRecord> {
+    return this.withProposal(rowId, () => this.decideLocked(rowId, cause, why));
+  }
+
+  /** Reads the facts and decides, without changing anything (the signing-time check records it). */
+  async freshDecision(row: ProposalRecord, loaded: LoadedPolicy): Promise<{ facts: Facts; decision: Decision; now: Date }> {
+    const facts = await gatherFacts({
+      source: this.chain,
+      ref: { multisig: row.multisig, transactionIndex: row.transactionIndex, ...(row.lossEventId ? { lossEventId: row.lossEventId } : {}) },
+      policy: loaded.policy,
+      records: this.records,
+    });
+    const now = this.now();
+    return { facts, decision: decide(facts, loaded.policy, now), now };
+  }
+
+  private async decideLocked(rowId: number, cause: TransitionCause, why: string): Promise<ProposalRecord> {
+    let row = await this.mustGet(rowId);
+    if (!['received', 'denied', 'invalidated'].includes(row.state)) return row;
+    const loaded = this.policyFor(row);
+    if (!loaded) {
+      this.log.warn({ proposal: row.id }, 'no policy covers this proposal any more; it stays as it is');
+      return row;
+    }
+    const { facts, decision, now } = await this.freshDecision(row, loaded);
+    await this.store.recordDecision({ proposalRowId: rowId, decision, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
+    let allowed = decision.allowed;
+    let reason = allowed ? 'every rule passes' : decision.rules.filter((r) => r.outcome !== 'pass').map((r) => `${r.id}: ${r.reason}`).join('; ');
+    if (allowed) {
+      const reservation = await this.reserve(row, loaded, decision, now);
+      if (reservation) {
+        allowed = false;
+        reason = `reservation refused: ${reservation}`;
+      }
+    }
+    row = await this.store.updateProposal(rowId, { digest: decision.digest, policyRevision: decision.policyRevision });
+    const target: ProposalState = allowed ? 'awaiting-approval' : 'denied';
+    const detail = { decision: decision.id, why, reason };
+    if (row.state !== target) row = await this.transitionLocked(row, target, cause, detail);
+    else if (target === 'denied') await this.releaseIfReserved(row, 'denied again');
+    if (target === 'awaiting-approval') await this.scheduleReminder(row, loaded, now);
+    await this.notifier.proposalChanged(rowId);
+    return row;
+  }
+
+  /** Reserves the decision's value under the vault lock; returns a refusal reason or null. */
+  private async reserve(row: ProposalRecord, loaded: LoadedPolicy, decision: Decision, now: Date): Promise<string | null> {
+    const value = decisionValue(decision);
+    const decimals = decision.rules.find((r) => r.id === 'limits')?.facts['decimals'];
+    const maxPerWindow = typeof decimals === 'number' ? decimalToBaseUnits(loaded.policy.limits.maxPerWindow, decimals) : null;
+    if (value === null || maxPerWindow === null) return 'the decision does not state its value';
+    const result = await this.store.reserve({
+      vault: loaded.policy.vault,
+      proposal: row.id,
+      value,
+      ...(row.lossEventId ? { boundEventId: row.lossEventId } : {}),
+      windowStart: new Date(now.getTime() - loaded.policy.limits.window * 1000),
+      maxPerWindow,
+    });
+    return result.ok ? null : result.reason;
+  }
+
+  private async releaseIfReserved(row: ProposalRecord, why: string): Promise<void> {
+    const rows = await this.store.ledgerForProposal(row.id);
+    if (rows.some((r) => r.state === 'reserved')) await this.store.releaseReservation(row.id, { payload: { why } });
+  }
+
+  /** Moves a proposal (caller holds its lock), applying SPEC §2 step 7 to its ledger rows. */
+  async transitionLocked(row: ProposalRecord, to: ProposalState, cause: TransitionCause, detail: { readonly [k: string]: JsonInput }): Promise<ProposalRecord> {
+    const effect = ledgerEffect(row.state, to, { cause });
+    const next = await this.store.transitionProposal({ rowId: row.rowId, from: row.state, to, cause, detail, validate });
+    this.log.info({ proposal: row.id, from: row.state, to, cause, ...detail }, 'proposal transition');
+    if (effect === 'release') await this.releaseIfReserved(next, `${row.state} → ${to}`);
+    if (effect === 'compensate') {
+      const rows = await this.store.ledgerForProposal(row.id);
+      if (rows.some((r) => r.state === 'reserved')) await this.store.compensateReservation(row.id);
+    }
+    if (isFinal(to)) await this.clearTimers(row.rowId);
+    return next;
+  }
+
+  /** Voids collected approvals (new epoch) and decides again. Only `awaiting-approval` and `approved`. */
+  async invalidate(rowId: number, reason: string, cause: TransitionCause = 'policy'): Promise<ProposalRecord> {
+    return this.withProposal(rowId, async () => {
+      const row = await this.mustGet(rowId);
+      if (row.state !== 'awaiting-approval' && row.state !== 'approved') return row;
+      await this.transitionLocked(row, 'invalidated', cause, { reason });
+      await this.store.bumpEpoch(rowId, { payload: { reason } });
+      await this.notifier.proposalChanged(rowId);
+      return this.decideLocked(rowId, 'policy', `re-decided after: ${reason}`);
+    });
+  }
+
+  /** Invalidates every `awaiting-approval` and `approved` proposal of a vault. */
+  async invalidateVault(vault: Address, reason: string): Promise<void> {
+    for (const state of ['awaiting-approval', 'approved'] as const) {
+      for (const row of await this.store.listProposals({ state, vault })) await this.invalidate(row.rowId, reason);
+    }
+  }
+
+  /** Decides the vault's `denied` proposals again (after a new loss event or a released reservation). */
+  async redecideDenied(vault: Address, why: string): Promise<void> {
+    for (const row of await this.store.listProposals({ state: 'denied', vault })) {
+      try {
+        await this.decideProposal(row.rowId, 'policy', why);
+      } catch (err) {
+        this.log.warn({ proposal: row.id, err: (err as Error).message }, 're-decision failed; the poller will retry');
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- policies
+
+  /** SIGHUP / every 60 s: a new revision or roster voids that vault's approvals; an invalid file keeps the old policy. */
+  async reloadPolicies(): Promise<void> {
+    const result = await this.policies.reload();
+    if (!result.ok) {
+      for (const problem of result.fresh) {
+        this.log.error({ problem }, 'policy reload refused; the previous policies stay in force');
+        const chats = new Set(this.policies.all().map((p) => p.policy.telegram.chatId));
+        for (const chat of chats) await this.notifier.alert(chat, `Policy reload refused (the previous policy stays in force): ${problem}`);
+        await this.store.appendAudit('policy.reload-refused', { problem });
+      }
+      return;
+    }
+    for (const change of result.changes) {
+      await this.store.appendAudit('policy.changed', {
+        vault: change.vault,
+        before: change.before?.revision ?? null,
+        after: change.after?.revision ?? null,
+        rosterChanged: change.rosterChanged,
+      });
+      const what = change.rosterChanged ? 'the roster changed' : 'the policy revision changed';
+      await this.invalidateVault(change.vault as Address, what);
+      await this.redecideDenied(change.vault as Address, what);
+    }
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private async scheduleReminder(row: ProposalRecord, loaded: LoadedPolicy, now: Date): Promise<void> {
+    const existing = await this.store.timersFor(row.rowId);
+    if (existing.some((t) => t.kind === 'remind')) return;
+    const due = nextReminder(now, loaded.policy, row.deadline ?? deadlineOf(row.receivedAt, loaded.policy));
+    if (due) await this.store.addTimer({ kind: 'remind', proposalRowId: row.rowId, dueAt: due });
+  }
+
+  private async clearTimers(rowId: number): Promise<void> {
+    for (const t of await this.store.timersFor(rowId)) await this.store.deleteTimer(t.id);
+  }
+
+  async mustGet(rowId: number): Promise<ProposalRecord> {
+    const row = await this.store.getProposalByRowId(rowId);
+    if (!row) throw new NotFound(`proposal row ${rowId}`);
+    return row;
+  }
+}

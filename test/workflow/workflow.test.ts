@@ -1,0 +1,275 @@
+/**
+ * The workflow end to end on real parts: the LiteSVM harness over HTTP with the production
+ * ChainReader, a real SQLite store with its audit log, the example policy. The co-signer is an
+ * in-process one that stores intents (the real co-signer is tested with its own issue).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChainReader } from '../../src/chain/reader.ts';
+import type { AccountData } from '../../src/chain/types.ts';
+import { parsePolicyText } from '../../src/policy/load.ts';
+import { PolicyRegistry } from '../../src/policy/registry.ts';
+import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
+import { examplePolicyText, PENDING_AMOUNT, proposalAccounts, sandboxLoss, SANDBOX_VAULT_LOSS, worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
+import { proposalAccount, withdrawalInstructions } from '../../src/sandbox/fixtures/squads.ts';
+import { SANDBOX, SANDBOX_TELEGRAM } from '../../src/sandbox/seeds.ts';
+import { Ed25519Keypair } from '../../src/store/keys.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { IntentRecord, Store } from '../../src/store/types.ts';
+import type { ApprovalStatus, CoSigner, Notifier } from '../../src/workflow/ports.ts';
+import { SILENT_LOG } from '../../src/workflow/ports.ts';
+import { runDueTimers } from '../../src/workflow/tick.ts';
+import { digestField, handlePress, type PressAction } from '../../src/workflow/votes.ts';
+import { pollOnce } from '../../src/workflow/watch.ts';
+import { Workflow } from '../../src/workflow/workflow.ts';
+import { verifyAudit } from '../../src/store/audit.ts';
+
+let harness: Harness;
+let store: Store;
+let wf: Workflow;
+let clock: Date;
+let auditKey: Ed25519Keypair;
+const cards = new Map<number, number>(); // rowId → messageId
+const reminders: { rowId: number; missing: readonly string[] }[] = [];
+let nextMessageId = 100;
+
+class TestCoSigner implements CoSigner {
+  readonly address = SANDBOX.cosigner;
+  status: ApprovalStatus = { kind: 'pending' };
+  sent: string[] = [];
+  rejected: string[] = [];
+  constructor(private readonly s: () => Store) {}
+  async prepareApproval({ row }: Parameters<CoSigner['prepareApproval']>[0]): Promise<IntentRecord> {
+    return this.s().recordIntent({ proposal: row.id, kind: 'approve-execute', transaction: new Uint8Array([1, 2, 3]), signature: `sig-${row.id}-${this.sent.length}`, blockhash: 'bh', lastValidBlockHeight: 1000n, status: 'sent' });
+  }
+  async send(intent: IntentRecord) {
+    this.sent.push(intent.signature);
+  }
+  async approvalStatus(): Promise<ApprovalStatus> {
+    return this.status;
+  }
+  async reject({ row }: Parameters<CoSigner['reject']>[0]) {
+    this.rejected.push(row.id);
+  }
+}
+let cosigner: TestCoSigner;
+
+const notifier: Notifier = {
+  async proposalChanged(rowId) {
+    if (!cards.has(rowId)) {
+      const messageId = nextMessageId++;
+      cards.set(rowId, messageId);
+      await store.upsertCard({ proposalRowId: rowId, chatId: SANDBOX_TELEGRAM.chatId, messageId, lastRenderedHash: null, pendingRender: false });
+    }
+  },
+  async remind(rowId, missing) {
+    reminders.push({ rowId, missing });
+  },
+  async alert() {},
+};
+
+function seedChain(h: Harness) {
+  const put = (a: AccountData) => h.setAccount(a);
+  worldAccounts().forEach(put);
+  proposalAccounts({ index: 1n, instructions: withdrawalInstructions({ amount: PENDING_AMOUNT }) }).forEach(put);
+  proposalAccounts({ index: 2n, instructions: withdrawalInstructions({ amount: PENDING_AMOUNT, destination: SANDBOX.outsiderSharesAta }) }).slice(1).forEach(put);
+}
+
+beforeEach(async () => {
+  harness = await startHarness();
+  seedChain(harness);
+  const loss = sandboxLoss();
+  harness.addTransaction(loss.transaction.signature, (loss.transaction.stored as { result: unknown }).result);
+  auditKey = Ed25519Keypair.generate();
+  store = await openStore({ database: join(mkdtempSync(join(tmpdir(), 'backstop-wf-')), 'b.db'), auditKey });
+  clock = new Date('2026-12-01T10:00:00Z');
+  cards.clear();
+  reminders.length = 0;
+  cosigner = new TestCoSigner(() => store);
+  const parsed = parsePolicyText(examplePolicyText(), 'policies/example.yaml');
+  if (!parsed.ok) throw new Error('example policy invalid');
+  wf = new Workflow({
+    store,
+    chain: new ChainReader({ rpcUrl: harness.url, retries: 0, timeoutMs: 3000 }),
+    policies: PolicyRegistry.of([{ file: 'policies/example.yaml', policy: parsed.policy, revision: parsed.revision }]),
+    notifier,
+    cosigner,
+    log: SILENT_LOG,
+    clock: () => clock,
+  });
+});
+afterEach(async () => {
+  await store.close();
+  await harness.close();
+});
+
+const recordLoss = () => wf.recordLoss({ vault: SANDBOX.vault, reserve: SANDBOX.reserve, signature: sandboxLoss().event.signature, vaultLoss: SANDBOX_VAULT_LOSS, recordedBy: 'test' });
+const press = async (rowId: number, action: PressAction, telegramId: number, over: Partial<Parameters<typeof handlePress>[1]> = {}) => {
+  const row = (await store.getProposalByRowId(rowId))!;
+  return handlePress(wf, {
+    rowId, action, telegramId, name: String(telegramId), chatId: SANDBOX_TELEGRAM.chatId, messageId: cards.get(rowId)!,
+    digestPrefix: digestField(row.digest), epoch: row.epoch, ...over,
+  });
+};
+
+describe('workflow: the pending proposal from loss to execution', () => {
+  it('records, decides, collects approvals, signs last and accounts for it', async () => {
+    const event = await recordLoss();
+    expect(event.recordedLoss).toBe(SANDBOX_VAULT_LOSS);
+    const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    expect(row.state).toBe('awaiting-approval');
+    expect(row.digest).toMatch(/^[0-9a-f]{64}$/);
+    const ledger = await store.ledgerForProposal(row.id);
+    expect(ledger.map((r) => [r.state, r.amount])).toEqual([['reserved', 9_820_000_000n]]);
+
+    expect((await press(row.rowId, 'approve', 1001)).kind).toBe('counted');
+    expect((await press(row.rowId, 'approve', 2001)).kind).toBe('counted');
+    expect((await store.getProposal(row.id))!.state).toBe('awaiting-approval');
+    const last = await press(row.rowId, 'approve', 2002);
+    expect(last).toEqual({ kind: 'counted', text: 'Approved — quorum reached.' });
+    expect((await store.getProposal(row.id))!.state).toBe('approved');
+
+    await pollOnce(wf); // the curator's vote is on-chain (fixture): decide again, store the intent, send
+    expect((await store.getProposal(row.id))!.state).toBe('signing');
+    expect(cosigner.sent).toEqual([`sig-${row.id}-0`]);
+
+    cosigner.status = { kind: 'pending' };
+    await pollOnce(wf);
+    expect(cosigner.sent).toEqual([`sig-${row.id}-0`, `sig-${row.id}-0`]); // resends the same bytes
+    cosigner.status = { kind: 'executed', signature: 'exec-sig' };
+    await pollOnce(wf);
+    const done = (await store.getProposal(row.id))!;
+    expect(done.state).toBe('executed');
+    expect((await store.ledgerForProposal(row.id)).map((r) => r.state)).toEqual(['compensated']);
+    const transitions = (await store.transitions(row.rowId)).map((t) => `${t.from}→${t.to}(${t.cause})`);
+    expect(transitions).toEqual(['received→awaiting-approval(policy)', 'awaiting-approval→approved(human)', 'approved→signing(chain)', 'signing→executed(chain)']);
+    const entries = await store.auditEntries();
+    expect(verifyAudit({ entries, publicKey: auditKey.publicKeyBytes }).ok).toBe(true);
+  });
+
+  it('denies the proposal that pays a non-escrow account, with no reservation', async () => {
+    await recordLoss();
+    const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 2n });
+    expect(row.state).toBe('denied');
+    expect(await store.ledgerForProposal(row.id)).toEqual([]);
+    const decision = (await store.latestDecision(row.rowId))!.decision;
+    expect(decision.rules.find((r) => r.id === 'destination-escrow')!.outcome).toBe('fail');
+    expect((await press(row.rowId, 'approve', 1001)).kind).toBe('refused');
+  });
+
+  it('denies without a loss event, and allows once the loss is recorded', async () => {
+    const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    expect(row.state).toBe('denied');
+    await recordLoss();
+    expect((await store.getProposal(row.id))!.state).toBe('awaiting-approval');
+  });
+
+  it('refuses duplicate loss events (409) and unknown vaults (404)', async () => {
+    await recordLoss();
+    await expect(recordLoss()).rejects.toMatchObject({ status: 409 });
+    await expect(wf.recordLoss({ vault: SANDBOX.outsider, reserve: SANDBOX.reserve, signature: 'x', vaultLoss: 1n, recordedBy: 't' })).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('workflow: presses that must not count', () => {
+  let rowId: number;
+  beforeEach(async () => {
+    await recordLoss();
+    rowId = (await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n })).rowId;
+  });
+  it('a non-member, twice by one member, a curator as council, another chat, another card, an old digest or epoch', async () => {
+    expect(await press(rowId, 'approve', SANDBOX_TELEGRAM.outsider)).toMatchObject({ kind: 'refused' });
+    expect(await press(rowId, 'approve', 2001)).toMatchObject({ kind: 'counted' });
+    expect(await press(rowId, 'approve', 2001)).toMatchObject({ kind: 'refused' });
+    expect(await press(rowId, 'approve', 2002, { chatId: -999 })).toMatchObject({ kind: 'refused' });
+    expect(await press(rowId, 'approve', 2002, { messageId: 1 })).toMatchObject({ kind: 'refused' });
+    expect(await press(rowId, 'approve', 2002, { digestPrefix: '0000000000000000' })).toMatchObject({ kind: 'refused' });
+    expect(await press(rowId, 'approve', 2002, { epoch: 2 })).toMatchObject({ kind: 'refused' });
+    expect(await press(rowId, 'approve', 1001)).toMatchObject({ kind: 'counted' });
+    expect((await store.getProposalByRowId(rowId))!.state).toBe('awaiting-approval'); // curator + 1 council < quorum
+    const refused = (await store.auditEntries()).filter((e) => e.type === 'press.refused');
+    expect(refused).toHaveLength(6);
+  });
+
+  it('a press after expiry', async () => {
+    clock = new Date(clock.getTime() + 25 * 3600 * 1000);
+    await runDueTimers(wf);
+    expect((await store.getProposalByRowId(rowId))!.state).toBe('expired');
+    expect((await store.ledgerForProposal((await store.getProposalByRowId(rowId))!.id)).map((r) => r.state)).toEqual(['released']);
+    expect(await press(rowId, 'approve', 2001)).toMatchObject({ kind: 'refused' });
+  });
+
+  it('a reject racing the last approval holds signing; confirming rejects it and releases the reservation', async () => {
+    await press(rowId, 'approve', 1001);
+    await press(rowId, 'approve', 2001);
+    expect(await press(rowId, 'reject', 2003)).toMatchObject({ kind: 'counted' });
+    expect(await press(rowId, 'approve', 2002)).toMatchObject({ kind: 'counted' });
+    expect((await store.getProposalByRowId(rowId))!.state).toBe('approved');
+    await pollOnce(wf);
+    expect((await store.getProposalByRowId(rowId))!.state).toBe('approved'); // held: nothing signed
+    expect(cosigner.sent).toEqual([]);
+    expect(await press(rowId, 'confirm-reject', 2002)).toMatchObject({ kind: 'refused' }); // only the holder
+    expect(await press(rowId, 'confirm-reject', 2003)).toMatchObject({ kind: 'counted' });
+    const row = (await store.getProposalByRowId(rowId))!;
+    expect(row.state).toBe('rejected');
+    expect(cosigner.rejected).toEqual([row.id]);
+    expect((await store.ledgerForProposal(row.id)).map((r) => r.state)).toEqual(['released']);
+  });
+
+  it('a cancelled or timed-out hold lets signing go ahead', async () => {
+    await press(rowId, 'reject', 2003);
+    expect(await press(rowId, 'cancel-reject', 2003)).toMatchObject({ kind: 'counted' });
+    await press(rowId, 'reject', 2003);
+    for (const id of [1001, 2001, 2002]) await press(rowId, 'approve', id);
+    await pollOnce(wf);
+    expect((await store.getProposalByRowId(rowId))!.state).toBe('approved');
+    clock = new Date(clock.getTime() + 11 * 60 * 1000);
+    await runDueTimers(wf);
+    await pollOnce(wf);
+    expect((await store.getProposalByRowId(rowId))!.state).toBe('signing');
+  });
+});
+
+describe('workflow: chain and policy changes', () => {
+  it('a policy change after approvals voids them (new epoch) and re-decides', async () => {
+    await recordLoss();
+    const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    await press(row.rowId, 'approve', 1001);
+    await wf.invalidate(row.rowId, 'the roster changed');
+    const after = (await store.getProposalByRowId(row.rowId))!;
+    expect(after.state).toBe('awaiting-approval');
+    expect(after.epoch).toBe(2);
+    expect(await press(row.rowId, 'approve', 1001)).toMatchObject({ kind: 'counted' }); // counts again in the new epoch
+  });
+
+  it('an on-chain rejection ends a live proposal', async () => {
+    await recordLoss();
+    const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    harness.setAccount(proposalAccount({ index: 1n, status: 'Rejected' }));
+    await pollOnce(wf);
+    expect((await store.getProposal(row.id))!.state).toBe('rejected');
+  });
+
+  it('the poller registers proposals that appear on-chain without a webhook', async () => {
+    await recordLoss();
+    const report = await pollOnce(wf);
+    expect(report.registered).toEqual([`${SANDBOX.multisig}:1`, `${SANDBOX.multisig}:2`]);
+    expect((await store.getProposal(`${SANDBOX.multisig}:1`))!.state).toBe('awaiting-approval');
+    expect((await pollOnce(wf)).registered).toEqual([]);
+  });
+
+  it('signs nothing when the chain is down at signing time, and signs once it is back', async () => {
+    await recordLoss();
+    const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    for (const id of [1001, 2001, 2002]) await press(row.rowId, 'approve', id);
+    harness.faults.set('getMultipleAccounts', { httpStatus: 500 });
+    await pollOnce(wf);
+    expect(cosigner.sent).toEqual([]);
+    expect((await store.getProposal(row.id))!.state).toBe('approved');
+    harness.faults.clear();
+    await pollOnce(wf);
+    expect((await store.getProposal(row.id))!.state).toBe('signing');
+  });
+});
