@@ -58,6 +58,16 @@ export interface CoSigner {
   reject(input: { row: ProposalRecord; policy: LoadedPolicy }): Promise<void>;
 }
 
+/** Create mode of POST /v1/proposals (SPEC §2 step 2): backstop builds the proposal itself. */
+export interface ProposalCreator {
+  /**
+   * Creates the Squads vault transaction + proposal of exactly the allowed shape at
+   * `transaction_index + 1` (retrying a lost race) and returns where it landed. Throws
+   * WorkflowRefusal(503, 'programs-unavailable') in recorded mode.
+   */
+  create(input: { policy: LoadedPolicy; lossEventId: string; amount: bigint; escrow: Address }): Promise<{ multisig: Address; transactionIndex: bigint }>;
+}
+
 /** pino-compatible logging. */
 export interface Log {
   info(obj: object, msg?: string): void;

@@ -18,7 +18,7 @@ import { NotFound } from '../store/errors.ts';
 import type { JsonInput, ProposalRecord, Store, StoredLossEvent, TransitionCause } from '../store/types.ts';
 import { unknownMultisig, unknownVault, WorkflowRefusal } from './errors.ts';
 import { KeyedMutex } from './mutex.ts';
-import type { CoSigner, Log, Notifier, WorkflowChain } from './ports.ts';
+import type { CoSigner, Log, Notifier, ProposalCreator, WorkflowChain } from './ports.ts';
 import { ledgerEffect } from './release.ts';
 import { checkTransition, isFinal, type ProposalState } from './states.ts';
 import { deadline as deadlineOf, nextReminder } from './timers.ts';
@@ -30,6 +30,8 @@ export interface WorkflowDeps {
   readonly notifier: Notifier;
   readonly cosigner: CoSigner;
   readonly log: Log;
+  /** Create mode; absent until the co-signer can create proposals (POST /v1/proposals answers 501). */
+  readonly creator?: ProposalCreator;
   /** The clock; tests move it. */
   readonly clock?: () => Date;
 }
@@ -62,6 +64,7 @@ export class Workflow {
   readonly notifier: Notifier;
   readonly cosigner: CoSigner;
   readonly log: Log;
+  readonly creator: ProposalCreator | undefined;
   private readonly clock: () => Date;
   private readonly locks = new KeyedMutex();
   private readonly records: LossRecords;
@@ -73,6 +76,7 @@ export class Workflow {
     this.notifier = deps.notifier;
     this.cosigner = deps.cosigner;
     this.log = deps.log;
+    this.creator = deps.creator;
     this.clock = deps.clock ?? (() => new Date());
     this.records = storeLossRecords(deps.store);
   }
@@ -156,6 +160,25 @@ export class Workflow {
     }
     if (proposal.state === 'denied') return this.decideProposal(proposal.rowId, 'policy', 'registered again');
     return proposal;
+  }
+
+  /**
+   * SPEC §2 step 2 (create): backstop builds the proposal of the allowed shape, then registers and
+   * decides it from the chain like any other, bound to `lossEventId`.
+   */
+  async createProposal(input: { vault: Address; lossEventId: string; amount: bigint; escrow: Address; claim?: string }): Promise<ProposalRecord> {
+    const loaded = this.policies.forVault(input.vault);
+    if (!loaded) throw unknownVault(input.vault);
+    if (!loaded.policy.escrows.some((e) => e.address === input.escrow)) {
+      throw new WorkflowRefusal(422, 'unknown-escrow', `${input.escrow} is not a registered escrow of this vault`);
+    }
+    const event = await this.store.getLossEvent(input.lossEventId);
+    if (!event || event.vault !== input.vault) throw new WorkflowRefusal(404, 'unknown-loss-event', `no loss event ${input.lossEventId} for vault ${input.vault}`);
+    if (event.state !== 'open') throw new WorkflowRefusal(422, 'loss-event-closed', `loss event ${input.lossEventId} is closed`);
+    if (input.amount <= 0n) throw new WorkflowRefusal(422, 'bad-amount', 'amount must be above 0');
+    if (!this.creator) throw new WorkflowRefusal(501, 'not-implemented', 'create mode is not available in this build');
+    const at = await this.creator.create({ policy: loaded, lossEventId: input.lossEventId, amount: input.amount, escrow: input.escrow });
+    return this.registerProposal({ ...at, mode: 'create', lossEventId: input.lossEventId, ...(input.claim !== undefined ? { claim: input.claim } : {}) });
   }
 
   /** Decides (again) from fresh chain facts and moves the proposal accordingly. */
