@@ -5,8 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerEvaluate } from './cli/evaluate.ts';
 import { registerInspect } from './cli/inspect.ts';
+import { registerLoss } from './cli/loss.ts';
 import { registerStart } from './cli/start.ts';
 import { registerPolicy } from './cli/policy.ts';
+import { registerAudit } from './cli/audit.ts';
 
 export const EXIT = { ok: 0, finding: 1, usage: 2 } as const;
 
@@ -18,7 +20,9 @@ export function buildProgram(): Command {
   registerStart(program);
   registerEvaluate(program);
   registerInspect(program);
+  registerLoss(program);
   registerPolicy(program);
+  registerAudit(program);
   return program;
 }
 

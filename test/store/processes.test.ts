@@ -54,7 +54,7 @@ describeEngines('reservations under real concurrency', (engine) => {
     for (let i = 0; i < rounds; i++) await store.recordLossEvent(lossInput({ vault: `vault-${i}` as Address, recordedLoss: 700n }));
     const racers = ['p1', 'p2'].map((prefix) => start(RACER, [db.database, db.headFile, prefix, String(rounds), '700']));
     await Promise.all(racers.map((r) => r.waitFor('ready')));
-    for (const r of racers) r.child.stdin!.write('go\n');
+    for (const r of racers) r.child.stdin!.end('go\n');
     const codes = await Promise.all(racers.map((r) => r.exited));
     expect(codes).toEqual([0, 0]);
     const [a, b] = racers.map((r) => JSON.parse(r.lines.at(-1)!) as boolean[]) as [boolean[], boolean[]];

@@ -1,0 +1,92 @@
+import { isAddress, type Address } from '@solana/kit';
+import type { Command } from 'commander';
+import { ChainUnavailable } from '../chain/errors.ts';
+import { ChainReader } from '../chain/reader.ts';
+import { loadPolicyDir, policyForVault } from '../policy/load.ts';
+import { LossUnverifiable, verifyLossForRecording } from '../policy/loss-recording.ts';
+import { StoreUnavailable } from '../store/errors.ts';
+import { KeyFileError, loadKeypairFile } from '../store/keys.ts';
+import { openStore, resolveDatabase } from '../store/open.ts';
+import { toJsonText } from '../util/json.ts';
+
+interface LossRecordOptions {
+  vault: string;
+  reserve: string;
+  signature: string;
+  vaultLoss: string;
+  note?: string;
+  rpc?: string;
+  database?: string;
+  policyDir?: string;
+}
+
+class Refusal extends Error {
+  constructor(readonly exitCode: 1 | 2, message: string) {
+    super(message);
+  }
+}
+
+async function record(opts: LossRecordOptions): Promise<void> {
+  for (const [flag, v] of [['--vault', opts.vault], ['--reserve', opts.reserve]] as const) {
+    if (!isAddress(v)) throw new Refusal(2, `${flag} ${v} is not a base58 address`);
+  }
+  if (!/^(0|[1-9][0-9]*)$/.test(opts.vaultLoss)) throw new Refusal(2, `--vault-loss must be an integer amount in the underlying token's base units, got ${opts.vaultLoss}`);
+  const rpcUrl = opts.rpc ?? process.env.SOLANA_RPC_URL;
+  if (!rpcUrl) throw new Refusal(2, 'no RPC: pass --rpc URL or set SOLANA_RPC_URL');
+  const auditPath = process.env.AUDIT_KEYPAIR;
+  if (!auditPath) throw new Refusal(2, 'AUDIT_KEYPAIR must name the audit keypair file: every store change is signed into the audit log');
+  const policyDir = opts.policyDir ?? process.env.POLICY_DIR;
+  if (policyDir) {
+    const dir = await loadPolicyDir(policyDir);
+    if (!policyForVault(dir.policies, opts.vault)) throw new Refusal(1, `no policy in ${policyDir} covers vault ${opts.vault}`);
+  }
+  const store = await openStore({ database: resolveDatabase(opts.database), auditKey: loadKeypairFile(auditPath) });
+  try {
+    const holder = await store.isInstanceLocked();
+    if (holder) throw new Refusal(1, `a running backstop instance holds ${store.location} (${holder.holder}); record the loss with POST /v1/loss-events instead`);
+    await store.acquireInstanceLock();
+    const vault = opts.vault as Address;
+    const reserve = opts.reserve as Address;
+    const existing = await store.listLossEvents({ vault });
+    if (existing.some((e) => e.signature === opts.signature && e.reserve === reserve)) {
+      throw new Refusal(1, `a loss event for ${opts.signature} on reserve ${reserve} is already recorded for vault ${vault}`);
+    }
+    const verified = await verifyLossForRecording({ chain: new ChainReader({ rpcUrl }), vault, reserve, signature: opts.signature, vaultLoss: BigInt(opts.vaultLoss) });
+    const event = await store.recordLossEvent({
+      ...verified,
+      slot: verified.slot ?? verified.evidence.readAtSlot,
+      recordedBy: 'cli',
+      ...(opts.note ? { note: opts.note } : {}),
+    });
+    const { transaction: _tx, ...summary } = event;
+    process.stdout.write(`${toJsonText(summary)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `backstop loss record …` (SPEC §2 step 1): verify from the chain and write through the store. */
+export function registerLoss(program: Command): void {
+  const loss = program.command('loss').description('loss events');
+  loss
+    .command('record')
+    .description('verify a klend socialize_loss from the chain and record it (refused while a running instance holds the store)')
+    .requiredOption('--vault <address>', 'the kvault')
+    .requiredOption('--reserve <address>', 'the klend reserve the loss was socialized on')
+    .requiredOption('--signature <sig>', 'the loss transaction signature')
+    .requiredOption('--vault-loss <amount>', "declared vault loss, underlying token base units")
+    .option('--note <text>', 'a note for the humans')
+    .option('--rpc <url>', 'Solana JSON-RPC (default SOLANA_RPC_URL)')
+    .option('--database <db>', 'SQLite file or postgres:// URL (default DATABASE_URL, else ./data/backstop.db)')
+    .option('--policy-dir <dir>', 'refuse a vault no policy covers (default POLICY_DIR when set)')
+    .action(async (opts: LossRecordOptions) => {
+      try {
+        await record(opts);
+      } catch (err) {
+        const code = err instanceof Refusal ? err.exitCode : err instanceof LossUnverifiable ? 1 : err instanceof ChainUnavailable || err instanceof StoreUnavailable || err instanceof KeyFileError ? 2 : null;
+        if (code === null) throw err;
+        process.stderr.write(`backstop loss record: ${(err as Error).message}\n`);
+        process.exitCode = code;
+      }
+    });
+}
