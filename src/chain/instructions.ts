@@ -17,23 +17,14 @@ import {
   TokenInstruction,
 } from '@solana/spl-token';
 import * as multisig from '@sqds/multisig';
+import { PROGRAMS } from './programs.ts';
 import {
   FarmsInstruction,
   parseFarmsInstruction,
 } from '@kamino-finance/farms-sdk/dist/@codegen/farms/programs/farms.js';
 
 /** Program ids this decoder knows. */
-export const KNOWN_PROGRAMS = {
-  farms: address('FarmsPZpWu9i7Kky8tPN37rs2TpmMrAZrC7S7vJa91Hr'),
-  token: address('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA'),
-  token2022: address('TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb'),
-  ata: address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL'),
-  system: address('11111111111111111111111111111111'),
-  computeBudget: address('ComputeBudget111111111111111111111111111111'),
-  memo: address('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr'),
-  memoLegacy: address('Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo'),
-  squads: address('SQDS4ep65T869zMMBKyuUq6aD6EgTu8psMjkvj52pCf'),
-} as const;
+export const KNOWN_PROGRAMS = PROGRAMS;
 
 /** One account of a resolved instruction, flags as the message header / lookup tables give them. */
 export interface InstructionAccount {

@@ -3,8 +3,9 @@
  * how much debt it forgave there (SPEC §4.1 "Forgiven", KAMINO.md §7). Pure: no I/O.
  */
 import { getBase58Encoder } from '@solana/kit';
+import { PROGRAMS } from '../chain/programs.ts';
 
-export const KLEND_PROGRAM = 'KLend2g3cP87fffoy8q1mQqGKjrxjC8boSyAYavgmjD';
+export const KLEND_PROGRAM: string = PROGRAMS.klend;
 const SOCIALIZE_LOSS = 'f54b5b00ec611303';
 const SOCIALIZE_LOSS_V2 = 'ee5f62dcbb28cc9a';
 const FORGIVING = /^Program log: Forgiving debt amount (\d+)(?:\.(\d+))?$/;

@@ -8,20 +8,9 @@ import { createHash } from 'node:crypto';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import { address, type Address } from '@solana/kit';
 import * as multisig from '@sqds/multisig';
+import { PROGRAMS } from '../chain/programs.ts';
 
-export const PROGRAMS = {
-  squads: address('SQDS4ep65T869zMMBKyuUq6aD6EgTu8psMjkvj52pCf'),
-  farms: address('FarmsPZpWu9i7Kky8tPN37rs2TpmMrAZrC7S7vJa91Hr'),
-  kvault: address('KvauGMspG5k6rtzrqqn7WNn3oZdyKqLKwK2XWQ8FLjd'),
-  klend: address('KLend2g3cP87fffoy8q1mQqGKjrxjC8boSyAYavgmjD'),
-  distributor: address('KdisqEcXbXKaTrBFqeDLhMmBvymLTwj9GmhDcdJyGat'),
-  token: address('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA'),
-  token2022: address('TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb'),
-  ata: address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL'),
-  system: address('11111111111111111111111111111111'),
-  computeBudget: address('ComputeBudget111111111111111111111111111111'),
-  memo: address('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr'),
-} as const;
+export { PROGRAMS };
 
 /** The deterministic keypair named `name` (see the module comment for the derivation). */
 export function sandboxKeypair(name: string): Keypair {

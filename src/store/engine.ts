@@ -8,7 +8,6 @@ import type { AcquiredLock, InstanceLockInfo } from './types.ts';
 
 export type SqlValue = string | number | bigint | null | Uint8Array;
 // Rows are read through the typed converters of the store; columns are whatever the driver returns.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Row = Record<string, any>;
 
 /** A unique constraint refused an insert (the store turns it into a domain error). */

@@ -10,23 +10,9 @@ import type { LedgerRow, LossEvent, StoredTransaction } from '../policy/facts.ts
 import type { TransactionJson } from '../policy/loss-transaction.ts';
 import type { AuditEntry, AuditHead } from './audit.ts';
 
-/** Proposal states of SPEC §2. */
-export type ProposalState =
-  | 'received'
-  | 'denied'
-  | 'awaiting-approval'
-  | 'invalidated'
-  | 'approved'
-  | 'signing'
-  | 'signed'
-  | 'executed'
-  | 'rejected'
-  | 'expired'
-  | 'failed';
-
-export const PROPOSAL_STATES: readonly ProposalState[] = [
-  'received', 'denied', 'awaiting-approval', 'invalidated', 'approved', 'signing', 'signed', 'executed', 'rejected', 'expired', 'failed',
-];
+/** Proposal states of SPEC §2 (the state table lives in the workflow). */
+export { PROPOSAL_STATES, type ProposalState } from '../workflow/states.ts';
+import type { ProposalState } from '../workflow/states.ts';
 
 export type TransitionCause = 'policy' | 'human' | 'chain' | 'timer';
 

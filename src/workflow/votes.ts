@@ -48,7 +48,7 @@ export function activeHold(timers: readonly TimerRecord[], now: Date): (RejectHo
 }
 
 /** The tally of a proposal's current epoch against the current policy. */
-export async function currentTally(wf: Workflow, row: ProposalRecord): Promise<Tally | null> {
+export async function currentTally(wf: Pick<Workflow, 'policyFor' | 'store'>, row: ProposalRecord): Promise<Tally | null> {
   const loaded = wf.policyFor(row);
   if (!loaded) return null;
   const votes: StoredVote[] = (await wf.store.votes(row.rowId, row.epoch)).map((v) => ({

@@ -15,6 +15,7 @@ import { verifyLossForRecording } from '../policy/loss-recording.ts';
 import type { PolicyRegistry } from '../policy/registry.ts';
 import { buildSnapshot } from '../policy/snapshot.ts';
 import { NotFound } from '../store/errors.ts';
+import { lossRecordsFrom } from '../store/loss-records.ts';
 import type { JsonInput, ProposalRecord, Store, StoredLossEvent, TransitionCause } from '../store/types.ts';
 import { unknownMultisig, unknownVault, WorkflowRefusal } from './errors.ts';
 import { KeyedMutex } from './mutex.ts';
@@ -34,15 +35,6 @@ export interface WorkflowDeps {
   readonly creator?: ProposalCreator;
   /** The clock; tests move it. */
   readonly clock?: () => Date;
-}
-
-/** The store as the policy engine's loss records. */
-export function storeLossRecords(store: Store): LossRecords {
-  return {
-    lossEvents: (vault) => store.lossEventsForVault(vault),
-    ledger: (vault) => store.ledgerForVault(vault),
-    transaction: (signature) => store.lossTransaction(signature),
-  };
 }
 
 /** The state table as the store's transition validator. */
@@ -78,7 +70,7 @@ export class Workflow {
     this.log = deps.log;
     this.creator = deps.creator;
     this.clock = deps.clock ?? (() => new Date());
-    this.records = storeLossRecords(deps.store);
+    this.records = lossRecordsFrom(deps.store);
   }
 
   now(): Date {

@@ -447,3 +447,22 @@ describeEngines('store', (engine) => {
     }
   });
 });
+
+describeEngines('store as the policy engine’s LossRecords', (engine) => {
+  it('answers loss events, their transactions and the ledger of a vault', async () => {
+    const { lossRecordsFrom } = await import('../../src/store/loss-records.ts');
+    const db = await freshDatabase(engine);
+    const store = await open(db);
+    try {
+      const e = await store.recordLossEvent(lossInput());
+      await store.reserve({ vault: VAULT, proposal: `${MULTISIG}:1`, value: 10n, windowStart: WINDOW_START, maxPerWindow: 100n });
+      const records = lossRecordsFrom(store);
+      expect((await records.lossEvents(VAULT)).map((x) => x.id)).toEqual([e.id]);
+      expect((await records.ledger(VAULT)).map((r) => r.amount)).toEqual([10n]);
+      expect((await records.transaction(e.signature))?.kind).toBe('found');
+      expect(await records.transaction('unknown')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+});

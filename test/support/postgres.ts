@@ -14,8 +14,9 @@ import pg from 'pg';
 
 export const PG_SKIP_MESSAGE = 'PostgreSQL tests not run: server binaries not found';
 
-/** The newest `/usr/lib/postgresql/<v>/bin` holding `initdb`, or null. */
+/** The newest `/usr/lib/postgresql/<v>/bin` holding `initdb`, or null (also with `BACKSTOP_TEST_PG=off`). */
 export function findPostgresBin(): string | null {
+  if (process.env.BACKSTOP_TEST_PG === 'off') return null;
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
   const versions = readdirSync(root)

@@ -29,6 +29,7 @@ import {
 import { MalformedAccount } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectLength, expectOwner } from './check.ts';
+import { PROGRAMS } from '../programs.ts';
 
 /** A decoded FarmState: every field of farms-sdk's type except the reward schedules, which backstop never reads. */
 export type FarmState = Omit<SdkFarmState, 'rewardInfos'>;
@@ -36,7 +37,7 @@ export type { UserState };
 export type { TokenInfo } from '@kamino-finance/farms-sdk/dist/@codegen/farms/types/index.js';
 
 /** The Farms program (kfarms `lib.rs`). */
-export const FARMS_PROGRAM_ADDRESS: Address = address('FarmsPZpWu9i7Kky8tPN37rs2TpmMrAZrC7S7vJa91Hr');
+export const FARMS_PROGRAM_ADDRESS: Address = PROGRAMS.farms;
 /** FarmState account size incl. discriminator (kfarms `SIZE_FARM_STATE` + 8): 8336. */
 export const FARM_STATE_SIZE: number = getFarmStateSize();
 /** UserState account size incl. discriminator: 920. */

@@ -21,9 +21,10 @@ import {
 import { MalformedAccount } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectLength, expectOwner } from './check.ts';
+import { PROGRAMS } from '../programs.ts';
 
 /** The klend program (mainnet). */
-export const KLEND_PROGRAM_ADDRESS: Address = address('KLend2g3cP87fffoy8q1mQqGKjrxjC8boSyAYavgmjD');
+export const KLEND_PROGRAM_ADDRESS: Address = PROGRAMS.klend;
 /** sha256("account:Reserve")[0..8] = 2bf2ccca1af73b7f. */
 export const RESERVE_DISCRIMINATOR: Uint8Array = new Uint8Array([43, 242, 204, 202, 26, 247, 59, 127]);
 /** Reserve account size incl. discriminator (klend `RESERVE_SIZE` 8616 + 8). */

@@ -22,9 +22,10 @@ import {
 import { MalformedAccount } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectLength, expectOwner } from './check.ts';
+import { PROGRAMS } from '../programs.ts';
 
 /** The kvault program (mainnet). */
-export const KVAULT_PROGRAM_ADDRESS: Address = address('KvauGMspG5k6rtzrqqn7WNn3oZdyKqLKwK2XWQ8FLjd');
+export const KVAULT_PROGRAM_ADDRESS: Address = PROGRAMS.kvault;
 /** sha256("account:VaultState")[0..8] = e4c452a562d2eb98. */
 export const VAULT_STATE_DISCRIMINATOR: Uint8Array = new Uint8Array([228, 196, 82, 165, 98, 210, 235, 152]);
 /** VaultState account size incl. discriminator (kvault `VAULT_STATE_SIZE` 62,544 + 8). */

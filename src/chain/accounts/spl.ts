@@ -22,11 +22,12 @@ import { address, type Address } from '@solana/kit';
 import { MalformedAccount, WrongDiscriminator } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectOwner } from './check.ts';
+import { PROGRAMS } from '../programs.ts';
 
 /** The SPL Token program. */
-export const TOKEN_PROGRAM_ADDRESS: Address = address('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA');
+export const TOKEN_PROGRAM_ADDRESS: Address = PROGRAMS.token;
 /** The Token-2022 (token extensions) program. */
-export const TOKEN_2022_PROGRAM_ADDRESS: Address = address('TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb');
+export const TOKEN_2022_PROGRAM_ADDRESS: Address = PROGRAMS.token2022;
 
 /** Which token program owns the account. */
 export type TokenProgramKind = 'token' | 'token-2022';

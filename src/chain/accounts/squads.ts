@@ -9,13 +9,14 @@ import * as multisig from '@sqds/multisig';
 import { MalformedAccount, WrongDiscriminator } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectOwner } from './check.ts';
+import { PROGRAMS } from '../programs.ts';
 
 const { accounts, utils } = multisig;
 
 /** The Squads v4 program id. */
-export const SQUADS_PROGRAM: Address = address('SQDS4ep65T869zMMBKyuUq6aD6EgTu8psMjkvj52pCf');
+export const SQUADS_PROGRAM: Address = PROGRAMS.squads;
 /** The address lookup table program id. */
-export const LOOKUP_TABLE_PROGRAM: Address = address('AddressLookupTab1e1111111111111111111111111');
+export const LOOKUP_TABLE_PROGRAM: Address = PROGRAMS.lookupTable;
 
 // A PublicKey always renders a valid address; skipping kit's re-validation keeps decoding cheap.
 const toAddress = (k: PublicKey): Address => k.toBase58() as Address;

@@ -1,0 +1,36 @@
+/**
+ * Seeds a sandbox chain (SPEC §9): the vault and its reserve, the FLC farm, the 2-of-2 multisig, an
+ * escrow, the klend loss transaction, one pending proposal with the curator's on-chain vote in place,
+ * and a second one at the next index paying a non-escrow kToken account. Accounts are written with
+ * the SDKs' serializers (src/sandbox/fixtures).
+ */
+import type { AccountData } from '../chain/types.ts';
+import type { Harness } from './harness/index.ts';
+import { DENIED_INDEX, PENDING_AMOUNT, PENDING_INDEX, proposalAccounts, sandboxLoss, worldAccounts } from './fixtures/scenario.ts';
+import { withdrawalInstructions } from './fixtures/squads.ts';
+import { SANDBOX } from './seeds.ts';
+
+export interface SeededWorld {
+  readonly lossSignature: string;
+  readonly pendingIndex: bigint;
+  readonly deniedIndex: bigint;
+}
+
+/** Writes the sandbox world into the harness; returns what was seeded. */
+export function seedSandboxChain(harness: Harness): SeededWorld {
+  const put = (a: AccountData) => harness.setAccount(a);
+  worldAccounts().forEach(put);
+  const [multisig, pendingTx, pendingProposal] = proposalAccounts({ index: PENDING_INDEX, instructions: withdrawalInstructions({ amount: PENDING_AMOUNT }) });
+  const [, deniedTx, deniedProposal] = proposalAccounts({
+    index: DENIED_INDEX,
+    instructions: withdrawalInstructions({ amount: PENDING_AMOUNT, destination: SANDBOX.outsiderSharesAta }),
+  });
+  [multisig!, pendingTx!, pendingProposal!, deniedTx!, deniedProposal!].forEach(put);
+  const loss = sandboxLoss();
+  if (loss.transaction.stored.kind === 'found') harness.addTransaction(loss.transaction.signature, loss.transaction.stored.result);
+  // The co-signer and the fee payer need SOL for fees (readiness wants ≥ 0.05 SOL).
+  harness.airdrop(SANDBOX.cosigner, 10_000_000_000n);
+  harness.airdrop(SANDBOX.feePayer, 10_000_000_000n);
+  harness.airdrop(SANDBOX.curator, 10_000_000_000n);
+  return { lossSignature: loss.transaction.signature, pendingIndex: PENDING_INDEX, deniedIndex: DENIED_INDEX };
+}
