@@ -7,7 +7,7 @@
 import type { AccountData } from '../chain/types.ts';
 import type { Harness } from './harness/index.ts';
 import { DENIED_INDEX, PENDING_AMOUNT, PENDING_INDEX, proposalAccounts, sandboxLoss, worldAccounts } from './fixtures/scenario.ts';
-import { withdrawalInstructions } from './fixtures/squads.ts';
+import { multisigAccount, withdrawalInstructions } from './fixtures/squads.ts';
 import { SANDBOX } from './seeds.ts';
 
 export interface SeededWorld {
@@ -20,12 +20,14 @@ export interface SeededWorld {
 export function seedSandboxChain(harness: Harness): SeededWorld {
   const put = (a: AccountData) => harness.setAccount(a);
   worldAccounts().forEach(put);
-  const [multisig, pendingTx, pendingProposal] = proposalAccounts({ index: PENDING_INDEX, instructions: withdrawalInstructions({ amount: PENDING_AMOUNT }) });
+  const [, pendingTx, pendingProposal] = proposalAccounts({ index: PENDING_INDEX, instructions: withdrawalInstructions({ amount: PENDING_AMOUNT }) });
+  // The co-signer may also initiate, so create mode works in real mode.
+  const multisig = multisigAccount({ transactionIndex: DENIED_INDEX, members: [{ key: SANDBOX.cosigner, mask: 7 }, { key: SANDBOX.curator, mask: 7 }] });
   const [, deniedTx, deniedProposal] = proposalAccounts({
     index: DENIED_INDEX,
     instructions: withdrawalInstructions({ amount: PENDING_AMOUNT, destination: SANDBOX.outsiderSharesAta }),
   });
-  [multisig!, pendingTx!, pendingProposal!, deniedTx!, deniedProposal!].forEach(put);
+  [multisig, pendingTx!, pendingProposal!, deniedTx!, deniedProposal!].forEach(put);
   const loss = sandboxLoss();
   if (loss.transaction.stored.kind === 'found') harness.addTransaction(loss.transaction.signature, loss.transaction.stored.result);
   // The co-signer and the fee payer need SOL for fees (readiness wants ≥ 0.05 SOL).

@@ -38,6 +38,8 @@ export type ApprovalStatus =
   | { readonly kind: 'executed'; readonly signature: string }
   | { readonly kind: 'approved-not-executed' }
   | { readonly kind: 'pending' }
+  /** Landed with an error: atomic, so nothing changed on-chain; retrying would fail the same way. */
+  | { readonly kind: 'failed-on-chain'; readonly error: string }
   /** Provably not landed and cannot land any more (blockhash expired, no co-signer vote on-chain). */
   | { readonly kind: 'expired' };
 

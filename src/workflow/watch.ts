@@ -190,6 +190,11 @@ export async function trackSigning(wf: Workflow, row: ProposalRecord): Promise<v
         if (intent.status !== 'expired') await wf.store.updateIntentStatus(intent.id, 'expired');
         await resign(wf, current);
         return;
+      case 'failed-on-chain':
+        await wf.store.updateIntentStatus(intent.id, 'failed');
+        await wf.transitionLocked(current, 'failed', 'chain', { signature: intent.signature, reason: `the approval landed but failed: ${status.error}` });
+        await wf.notifier.proposalChanged(current.rowId);
+        return;
       case 'pending':
         if (current.state === 'signing') await wf.cosigner.send(intent); // same bytes, same signature
         return;
