@@ -4,6 +4,7 @@
  */
 import { chainBench } from './chain.ts';
 import { decideBench } from './decide.ts';
+import { telegramBench } from './telegram.ts';
 
 export interface BenchRow {
   readonly name: string;
@@ -15,6 +16,7 @@ export interface BenchRow {
 const sections: [string, () => Promise<BenchRow[]>][] = [
   ['policy engine', decideBench],
   ['chain reads (LiteSVM harness over HTTP)', chainBench],
+  ['telegram (grammY bot against the emulator)', telegramBench],
 ];
 
 const only = process.argv.slice(2);

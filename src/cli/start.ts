@@ -1,20 +1,98 @@
 import type { Command } from 'commander';
+import { ChainReader } from '../chain/reader.ts';
+import { ConfigError, readConfig, type ProductionConfig, type SandboxConfig } from '../config.ts';
+import { CosignerKeyMismatch, loadCosignerKey, loadFeePayerKey } from '../cosign/signer.ts';
+import { createLogger } from '../log.ts';
+import { containsSandboxKey } from '../policy/load.ts';
+import { PolicyRegistry } from '../policy/registry.ts';
+import { SANDBOX_PUBLIC_KEYS } from '../sandbox/seeds.ts';
+import { startService, type RunningService } from '../service.ts';
+import { InstanceLocked, SchemaTooNew, StoreUnavailable } from '../store/errors.ts';
+import { KeyFileError, loadKeypairFile } from '../store/keys.ts';
+import { openStore } from '../store/open.ts';
 
-/** `backstop start`: the service. Until the sandbox and the service exist it says honestly what is missing. */
+/** A start-up refusal: printed, exit 2, nothing started. */
+class StartRefused extends Error {}
+
+function refuseSandboxKeys(policies: PolicyRegistry, keys: Record<string, string | undefined>): void {
+  const problems: string[] = [];
+  for (const { file, policy } of policies.all()) for (const hit of containsSandboxKey(policy)) problems.push(`${file}: ${hit}`);
+  for (const [name, key] of Object.entries(keys)) if (key && SANDBOX_PUBLIC_KEYS.has(key)) problems.push(`${name} is a public sandbox key (${key})`);
+  if (problems.length > 0) {
+    throw new StartRefused(`production refuses the sandbox's public keys and addresses:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+async function startProduction(config: ProductionConfig): Promise<RunningService> {
+  const log = createLogger(config.logLevel);
+  const policies = await PolicyRegistry.load(config.policyDir).catch((err: Error) => {
+    throw new StartRefused(`POLICY_DIR is not valid: ${err.message}`);
+  });
+  const signer = loadCosignerKey(config.cosignerKeypair, policies.all().map((p) => p.policy.cosigner));
+  const feePayer = loadFeePayerKey(config.feePayerKeypair);
+  const auditKey = loadKeypairFile(config.auditKeypair);
+  refuseSandboxKeys(policies, { COSIGNER_KEYPAIR: signer.address, FEE_PAYER_KEYPAIR: feePayer?.address, AUDIT_KEYPAIR: auditKey.publicKey });
+  const store = await openStore({ ...(config.database ? { database: config.database } : {}), auditKey, ...(config.auditHeadFile ? { headFile: config.auditHeadFile } : {}) });
+  return startService({
+    store,
+    chain: new ChainReader({ rpcUrl: config.rpcUrl }),
+    policies,
+    signer,
+    ...(feePayer ? { feePayer } : {}),
+    telegram: {
+      token: config.telegram.token,
+      ...(config.telegram.apiRoot ? { apiRoot: config.telegram.apiRoot } : {}),
+      ...(config.telegram.webhookUrl && config.telegram.webhookSecret ? { webhook: { url: config.telegram.webhookUrl, secret: config.telegram.webhookSecret } } : {}),
+    },
+    apiReadToken: config.apiReadToken,
+    port: config.port,
+    log,
+    reloadPolicies: true,
+  }).catch(async (err) => {
+    await store.close().catch(() => undefined);
+    throw err;
+  });
+}
+
+async function startSandboxMode(config: SandboxConfig, dataDir: string | undefined): Promise<{ stop(): Promise<void> }> {
+  const log = createLogger(config.logLevel);
+  // Loaded only here: production never imports litesvm or telegram-test-api.
+  const { startSandbox, sandboxBanner } = await import('../sandbox/start.ts');
+  const sandbox = await startSandbox({
+    log,
+    ...(dataDir ? { dataDir } : {}),
+    ...(config.port !== undefined ? { port: config.port } : {}),
+    ...(config.programsDir ? { programsDir: config.programsDir } : {}),
+  });
+  process.stderr.write(sandboxBanner(sandbox.info, sandbox.infoFile));
+  return sandbox;
+}
+
+/** `backstop start`: production with configuration, else the sandbox (SPEC §9). Runs until SIGINT/SIGTERM. */
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run the service (production with configuration, else the sandbox of SPEC §9)')
+    .description('run the service: production with configuration, else the sandbox of SPEC §9')
     .option('--sandbox', 'run the sandbox even when configuration is present')
-    .action(() => {
-      process.stdout.write(
-        [
-          'backstop start: the service is not built yet.',
-          'Missing: the sandbox (LiteSVM chain + Telegram emulator), the HTTP API, the Telegram bot and the co-signer.',
-          'What works today: `npx backstop --help`, `npm test`.',
-          '',
-        ].join('\n'),
-      );
-      process.exitCode = 1;
+    .option('--data-dir <dir>', 'sandbox data directory (default ./data/sandbox)')
+    .action(async (opts: { sandbox?: boolean; dataDir?: string }) => {
+      let running: { stop(): Promise<void> };
+      try {
+        const config = readConfig(process.env, { sandbox: opts.sandbox === true });
+        running = config.mode === 'sandbox' ? await startSandboxMode(config, opts.dataDir) : await startProduction(config);
+      } catch (err) {
+        const known = [ConfigError, StartRefused, KeyFileError, CosignerKeyMismatch, InstanceLocked, SchemaTooNew, StoreUnavailable].some((k) => err instanceof k);
+        process.stderr.write(`backstop start: ${known ? (err as Error).message : `failed to start: ${(err as Error).stack ?? String(err)}`}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.stderr.write(`backstop: ${signal}, stopping\n`);
+          void running.stop().finally(resolve);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
     });
 }

@@ -1,0 +1,115 @@
+/**
+ * `backstop webhook send --source ID --key KEYFILE --url URL <request>`: signs a request with a
+ * webhook source's keypair file (Solana CLI JSON) and sends it to the HTTP API (SPEC §6). Prints the
+ * status and the body. Exit 0 on 2xx, 1 on 4xx, 2 on 5xx, an unreachable server or a bad argument.
+ *
+ *   loss-event  --vault V --reserve R --signature S --vault-loss N [--note T]
+ *   proposal    --multisig M --index N [--claim T]                        (register)
+ *   proposal    --vault V --loss-event ID --amount N --escrow E [--claim T] (create)
+ *   close-loss  --id ID --vault V
+ */
+import type { Command } from 'commander';
+import { sendSigned } from '../server/client.ts';
+import { KeyFileError, loadKeypairFile } from '../store/keys.ts';
+
+const EXIT_OK = 0;
+const EXIT_REFUSED = 1;
+const EXIT_FAILED = 2;
+
+interface SendOptions {
+  source: string;
+  key: string;
+  url: string;
+  idempotencyKey?: string;
+}
+
+/** Registers `webhook send …` on the program. */
+export function registerWebhook(program: Command): void {
+  const send = program
+    .command('webhook')
+    .description('call the HTTP API as a webhook source (SPEC §6)')
+    .command('send')
+    .description('sign a request with a webhook source key and send it')
+    .requiredOption('--source <id>', 'webhook source id (X-Backstop-Source)')
+    .requiredOption('--key <file>', "the source's keypair file (Solana CLI JSON)")
+    .requiredOption('--url <url>', 'the API base URL, e.g. http://127.0.0.1:8080')
+    .option('--idempotency-key <key>', 'Idempotency-Key header');
+
+  const parentOpts = (cmd: Command) => cmd.parent!.opts<SendOptions>();
+
+  send
+    .command('loss-event')
+    .description('POST /v1/loss-events')
+    .requiredOption('--vault <address>')
+    .requiredOption('--reserve <address>')
+    .requiredOption('--signature <signature>', 'the socialize_loss transaction signature')
+    .requiredOption('--vault-loss <amount>', 'declared vault loss, underlying base units')
+    .option('--note <text>')
+    .action(async (o: { vault: string; reserve: string; signature: string; vaultLoss: string; note?: string }, cmd: Command) => {
+      const body = { vault: o.vault, reserve: o.reserve, signature: o.signature, vaultLoss: o.vaultLoss, ...(o.note !== undefined ? { note: o.note } : {}) };
+      process.exitCode = await sendAndPrint(parentOpts(cmd), '/v1/loss-events', body);
+    });
+
+  send
+    .command('proposal')
+    .description('POST /v1/proposals: register (--multisig, --index) or create (--vault, --loss-event, --amount, --escrow)')
+    .option('--multisig <address>')
+    .option('--index <n>', 'transaction index')
+    .option('--vault <address>')
+    .option('--loss-event <id>')
+    .option('--amount <n>', 'kToken base units')
+    .option('--escrow <address>')
+    .option('--claim <text>')
+    .action(async (o: { multisig?: string; index?: string; vault?: string; lossEvent?: string; amount?: string; escrow?: string; claim?: string }, cmd: Command) => {
+      const claim = o.claim !== undefined ? { claim: o.claim } : {};
+      let body: object;
+      if (o.multisig !== undefined && o.index !== undefined && o.vault === undefined) {
+        body = { multisig: o.multisig, transactionIndex: o.index, ...claim };
+      } else if (o.multisig === undefined && o.vault !== undefined && o.lossEvent !== undefined && o.amount !== undefined && o.escrow !== undefined) {
+        body = { vault: o.vault, lossEventId: o.lossEvent, amount: o.amount, escrow: o.escrow, ...claim };
+      } else {
+        process.stderr.write('backstop webhook send proposal: give either --multisig and --index, or --vault, --loss-event, --amount and --escrow\n');
+        process.exitCode = EXIT_FAILED;
+        return;
+      }
+      process.exitCode = await sendAndPrint(parentOpts(cmd), '/v1/proposals', body);
+    });
+
+  send
+    .command('close-loss')
+    .description('POST /v1/loss-events/:id/close')
+    .requiredOption('--id <id>', 'loss event id')
+    .requiredOption('--vault <address>')
+    .action(async (o: { id: string; vault: string }, cmd: Command) => {
+      process.exitCode = await sendAndPrint(parentOpts(cmd), `/v1/loss-events/${encodeURIComponent(o.id)}/close`, { vault: o.vault });
+    });
+}
+
+/** Signs, sends, prints `HTTP <status>` and the body; returns the exit code. */
+export async function sendAndPrint(o: SendOptions, path: string, body: object, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  let key;
+  try {
+    key = loadKeypairFile(o.key);
+  } catch (err) {
+    if (!(err instanceof KeyFileError)) throw err;
+    process.stderr.write(`backstop webhook send: ${err.message}\n`);
+    return EXIT_FAILED;
+  }
+  try {
+    new URL(o.url);
+  } catch {
+    process.stderr.write(`backstop webhook send: --url ${o.url} is not a URL\n`);
+    return EXIT_FAILED;
+  }
+  let res;
+  try {
+    res = await sendSigned({ baseUrl: o.url, path, source: o.source, key, body, ...(o.idempotencyKey !== undefined ? { idempotencyKey: o.idempotencyKey } : {}) });
+  } catch (err) {
+    process.stderr.write(`backstop webhook send: cannot reach ${new URL(o.url).origin}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}\n`);
+    return EXIT_FAILED;
+  }
+  out(`HTTP ${res.status}\n${res.json !== undefined ? JSON.stringify(res.json, null, 2) : res.text}\n`);
+  if (res.status >= 200 && res.status < 300) return EXIT_OK;
+  if (res.status >= 400 && res.status < 500) return EXIT_REFUSED;
+  return EXIT_FAILED;
+}

@@ -1,0 +1,208 @@
+/**
+ * The sandbox (SPEC §9): the whole service on one machine with no token, RPC endpoint or key of
+ * anyone's — a LiteSVM chain behind a loopback JSON-RPC, the telegram-test-api emulator, SQLite in
+ * the data dir, and policies/example.yaml. Each start is fresh. Loaded by dynamic import only.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js';
+import { ChainReader } from '../chain/reader.ts';
+import { keypairSigner } from '../cosign/signer.ts';
+import { PolicyRegistry } from '../policy/registry.ts';
+import { startService, type Intervals, type RunningService } from '../service.ts';
+import { Ed25519Keypair, writeKeypairFile } from '../store/keys.ts';
+import { openStore } from '../store/open.ts';
+import type { Log } from '../workflow/ports.ts';
+import { DENIED_INDEX, PENDING_INDEX, SANDBOX_VAULT_LOSS } from './fixtures/scenario.ts';
+import { startHarness, type Harness } from './harness/index.ts';
+import { SANDBOX, SANDBOX_KEYPAIRS, SANDBOX_TELEGRAM } from './seeds.ts';
+import { seedSandboxChain } from './world.ts';
+
+export const DEFAULT_DATA_DIR = 'data/sandbox';
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** The sandbox's bot token: the emulator accepts any; this one is public on purpose. */
+export const SANDBOX_BOT_TOKEN = '4242:SANDBOX-not-a-real-token';
+
+/** What `sandbox.json` holds (SPEC §9), for other programs to drive the sandbox. */
+export interface SandboxInfo {
+  readonly httpUrl: string;
+  readonly rpcUrl: string;
+  readonly database: string;
+  readonly policy: string;
+  readonly apiReadToken: string;
+  readonly vault: string;
+  readonly multisig: string;
+  readonly escrow: string;
+  readonly lossEventId: string;
+  readonly pendingProposal: string;
+  readonly deniedProposal: string;
+  readonly mode: 'recorded' | 'real';
+  readonly webhookSource: { readonly id: string; readonly keypair: string };
+  readonly telegram: {
+    readonly apiRoot: string;
+    readonly botToken: string;
+    readonly chatId: number;
+    readonly users: { readonly curators: readonly number[]; readonly council: readonly number[]; readonly outsider: number };
+  };
+}
+
+export interface RunningSandbox {
+  readonly info: SandboxInfo;
+  readonly infoFile: string;
+  readonly service: RunningService;
+  readonly harness: Harness;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** Ports: unset → 8080 (HTTP), 8899 (RPC), 9000 (Telegram); N → N, N+1, N+2; 0 → free ones. */
+async function ports(port: number | undefined): Promise<{ http: number; rpc: number; telegram: number }> {
+  if (port === undefined) return { http: 8080, rpc: 8899, telegram: 9000 };
+  if (port === 0) return { http: 0, rpc: 0, telegram: await freePort() };
+  return { http: port, rpc: port + 1, telegram: port + 2 };
+}
+
+/** Removes what an earlier sandbox left in its data dir (each start is fresh). */
+function freshDataDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const name of ['backstop.db', 'backstop.db-wal', 'backstop.db-shm', 'backstop.db.head', 'backstop.db.lock', 'sandbox.json', 'audit-keypair.json', 'webhook-source.json']) {
+    rmSync(join(dir, name), { force: true });
+  }
+}
+
+export async function startSandbox(options: {
+  dataDir?: string;
+  port?: number;
+  programsDir?: string;
+  log: Log;
+  intervals?: Partial<Intervals>;
+}): Promise<RunningSandbox> {
+  const { log } = options;
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  freshDataDir(dataDir);
+  const p = await ports(options.port);
+
+  const harness = await startHarness({ port: p.rpc, ...(options.programsDir ? { programsDir: options.programsDir } : {}) });
+  const world = seedSandboxChain(harness);
+  const telegram = new TelegramServer({ port: p.telegram, host: '127.0.0.1', storage: 'RAM', storeTimeout: 48 * 3600 });
+  await telegram.start();
+  const apiRoot = `http://127.0.0.1:${p.telegram}`;
+
+  // Keys: the co-signer and the webhook source are public sandbox seeds; the audit key is made now.
+  const seed = (k: { secretKey: Uint8Array }) => Ed25519Keypair.fromSeed(k.secretKey.slice(0, 32));
+  const cosigner = seed(SANDBOX_KEYPAIRS.cosigner);
+  const webhookKeyFile = join(dataDir, 'webhook-source.json');
+  writeKeypairFile(webhookKeyFile, seed(SANDBOX_KEYPAIRS.webhookSource));
+  const auditKey = Ed25519Keypair.generate();
+  writeKeypairFile(join(dataDir, 'audit-keypair.json'), auditKey);
+  log.info({ auditKey: auditKey.publicKey, file: join(dataDir, 'audit-keypair.json') }, 'sandbox: generated an audit keypair for this run');
+
+  const database = join(dataDir, 'backstop.db');
+  const store = await openStore({ database, auditKey });
+  const policyDir = join(REPO, 'policies');
+  const policies = await PolicyRegistry.load(policyDir);
+  const apiReadToken = randomBytes(18).toString('base64url');
+
+  const service = await startService({
+    store,
+    chain: new ChainReader({ rpcUrl: harness.url, timeoutMs: 5000 }),
+    policies,
+    signer: keypairSigner(cosigner),
+    telegram: { token: SANDBOX_BOT_TOKEN, apiRoot },
+    apiReadToken,
+    port: p.http,
+    log,
+    reloadPolicies: true,
+    intervals: { pollMs: 1_000, ...options.intervals },
+    deferLoops: true,
+  });
+
+  try {
+    const event = await service.workflow.recordLoss({
+      vault: SANDBOX.vault,
+      reserve: SANDBOX.reserve,
+      signature: world.lossSignature,
+      vaultLoss: SANDBOX_VAULT_LOSS,
+      note: 'sandbox: the seeded socialize_loss',
+      recordedBy: 'sandbox',
+    });
+    await service.pollNow(); // registers and decides the seeded proposals before anyone looks
+    service.startLoops();
+
+    const rel = (f: string) => relative(process.cwd(), f) || f;
+    const info: SandboxInfo = {
+      httpUrl: service.url,
+      rpcUrl: harness.url,
+      database: rel(database),
+      policy: rel(join(policyDir, 'example.yaml')),
+      apiReadToken,
+      vault: SANDBOX.vault,
+      multisig: SANDBOX.multisig,
+      escrow: SANDBOX.escrow,
+      lossEventId: event.id,
+      pendingProposal: `${SANDBOX.multisig}:${PENDING_INDEX}`,
+      deniedProposal: `${SANDBOX.multisig}:${DENIED_INDEX}`,
+      mode: harness.mode,
+      webhookSource: { id: 'sandbox', keypair: rel(webhookKeyFile) },
+      telegram: {
+        apiRoot,
+        botToken: SANDBOX_BOT_TOKEN,
+        chatId: SANDBOX_TELEGRAM.chatId,
+        users: { curators: [...SANDBOX_TELEGRAM.curators], council: [...SANDBOX_TELEGRAM.council], outsider: SANDBOX_TELEGRAM.outsider },
+      },
+    };
+    const infoFile = join(dataDir, 'sandbox.json');
+    writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`);
+    return {
+      info,
+      infoFile,
+      service,
+      harness,
+      async stop() {
+        await service.stop();
+        await telegram.stop();
+        await harness.close();
+      },
+    };
+  } catch (err) {
+    await service.stop();
+    await telegram.stop();
+    await harness.close();
+    throw err;
+  }
+}
+
+/** What the sandbox prints on start: what runs, and what to try next. */
+export function sandboxBanner(info: SandboxInfo, infoFile: string): string {
+  return [
+    '',
+    `backstop sandbox is running (${info.mode} mode${info.mode === 'recorded' ? ': co-signer transactions are recorded, not executed' : ''})`,
+    `  HTTP API        ${info.httpUrl}   (read token in ${infoFile})`,
+    `  Solana RPC      ${info.rpcUrl}   (LiteSVM)`,
+    `  Telegram        ${info.telegram.apiRoot}   (telegram-test-api emulator, chat ${info.telegram.chatId})`,
+    `  store           ${info.database}`,
+    `  policy          ${info.policy}`,
+    `  proposals       ${info.pendingProposal} (pays the escrow)  ${info.deniedProposal} (pays a non-escrow account)`,
+    '',
+    'Try:',
+    `  curl -s -H "Authorization: Bearer ${info.apiReadToken}" ${info.httpUrl}/v1/proposals/${info.pendingProposal}`,
+    `  npx backstop webhook send --source sandbox --key ${info.webhookSource.keypair} --url ${info.httpUrl} proposal --multisig ${info.multisig} --index 1`,
+    `  npx backstop inspect --rpc ${info.rpcUrl} --multisig ${info.multisig} --index 1`,
+    '  Press buttons as a user: see README "Sandbox" for the emulator client (curators 1001, council 2001-2003, outsider 3001).',
+    '  npm run demo   plays the whole story in a sandbox of its own.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,115 @@
+/**
+ * `/pool` (SPEC §7): the Insurance Pool as the chain shows it now — FarmState totals, the pool's value
+ * in the underlying and its share of the vault's AUM, and each curator wallet's pending unstake with
+ * its unlock time (UserState PDA `["user", farm, wallet]` under the Farms program).
+ */
+import { PublicKey } from '@solana/web3.js';
+import type { Address } from '@solana/kit';
+import { decodeFarmState, decodeUserState, FARMS_PROGRAM_ADDRESS } from '../chain/accounts/farms.ts';
+import { decodeReserve } from '../chain/accounts/klend.ts';
+import { decodeVaultState } from '../chain/accounts/kvault.ts';
+import { readAccount, type AccountSource } from '../chain/types.ts';
+import { floorFrac, formatUnits, frac, mulFrac } from '../policy/amounts.ts';
+import type { Policy } from '../policy/schema.ts';
+import { computeAum } from '../policy/valuation.ts';
+import { formatTime } from './card.ts';
+import { code, escapeHtml } from './html.ts';
+
+/** The UserState PDA of `wallet` in `farm`. */
+export function userStatePda(farm: Address, wallet: Address): Address {
+  const [pda] = PublicKey.findProgramAddressSync(
+    [Buffer.from('user'), new PublicKey(farm).toBuffer(), new PublicKey(wallet).toBuffer()],
+    new PublicKey(FARMS_PROGRAM_ADDRESS),
+  );
+  return pda.toBase58() as Address;
+}
+
+/** What `/pool` reports for one policy, amounts in base units. */
+export interface PoolReport {
+  readonly name: string;
+  readonly farm: Address;
+  readonly decimals: number | null;
+  readonly staked: bigint | null;
+  readonly pending: bigint | null;
+  /** (staked + pending) × AUM / shares issued, floor; null when the vault or a reserve cannot be read. */
+  readonly value: bigint | null;
+  /** (staked + pending) / shares issued, in basis points. */
+  readonly shareBps: bigint | null;
+  readonly wallets: readonly { name: string; wallet: Address; pending: bigint | null; unlockAt: bigint | null; problem?: string }[];
+  readonly problems: readonly string[];
+  /** kfarms `time_unit`: 0 = seconds, 1 = slots (the unlock is then a slot). */
+  readonly timeUnit: number | null;
+}
+
+/** Reads the farm, the kvault, its reserves and the curators' UserStates in two batches. */
+export async function readPool(chain: AccountSource, policy: Policy): Promise<PoolReport> {
+  const farmAddress = policy.insurancePool.farm;
+  const walletMembers = policy.curators.members.filter((m): m is typeof m & { wallet: Address } => m.wallet !== undefined);
+  const userPdas = walletMembers.map((m) => userStatePda(farmAddress, m.wallet));
+  const first = await chain.getAccounts([farmAddress, policy.vault, ...userPdas]);
+  const problems: string[] = [];
+  const farm = readAccount(first, farmAddress, decodeFarmState);
+  const vault = readAccount(first, policy.vault, decodeVaultState);
+  if (farm.status !== 'ok') problems.push(`farm ${farmAddress}: ${farm.status === 'missing' ? 'missing' : farm.error}`);
+  if (vault.status !== 'ok') problems.push(`vault ${policy.vault}: ${vault.status === 'missing' ? 'missing' : vault.error}`);
+
+  let value: bigint | null = null;
+  let shareBps: bigint | null = null;
+  const staked = farm.status === 'ok' ? farm.value.totalStakedAmount : null;
+  const pending = farm.status === 'ok' ? farm.value.totalPendingAmount : null;
+  if (vault.status === 'ok' && staked !== null && pending !== null) {
+    const reserves = vault.value.activeAllocations.map((a) => a.reserve);
+    const second = reserves.length > 0 ? await chain.getAccounts(reserves) : new Map();
+    const aum = computeAum(vault.value, (r) => readAccount(second, r, decodeReserve));
+    const pool = staked + pending;
+    if (vault.value.sharesIssued === 0n) problems.push('the vault has zero shares issued');
+    else if (aum.outcome !== 'pass') problems.push(aum.reason);
+    else {
+      value = floorFrac(mulFrac(frac(pool), mulFrac(aum.aum, frac(1n, vault.value.sharesIssued))));
+      shareBps = (pool * 10_000n) / vault.value.sharesIssued;
+    }
+  }
+
+  const wallets = walletMembers.map((m, i) => {
+    const user = readAccount(first, userPdas[i]!, decodeUserState);
+    if (user.status === 'missing') return { name: m.name, wallet: m.wallet, pending: 0n, unlockAt: null };
+    if (user.status !== 'ok') return { name: m.name, wallet: m.wallet, pending: null, unlockAt: null, problem: user.error };
+    if (farm.status !== 'ok') return { name: m.name, wallet: m.wallet, pending: null, unlockAt: null, problem: 'farm unreadable' };
+    const scaled = user.value.pendingWithdrawalUnstakeScaled;
+    const totalScaled = farm.value.totalPendingStakeScaled;
+    // KAMINO.md §2: pending = pending_withdrawal_unstake × total_pending_amount / total_pending_stake (WAD cancels).
+    const amount = scaled === 0n || totalScaled === 0n ? 0n : (scaled * farm.value.totalPendingAmount) / totalScaled;
+    return { name: m.name, wallet: m.wallet, pending: amount, unlockAt: amount > 0n ? user.value.pendingWithdrawalUnstakeTs : null };
+  });
+
+  return {
+    name: policy.name,
+    farm: farmAddress,
+    decimals: vault.status === 'ok' ? Number(vault.value.tokenMintDecimals) : null,
+    staked,
+    pending,
+    value,
+    shareBps,
+    wallets,
+    problems,
+    timeUnit: farm.status === 'ok' ? farm.value.timeUnit : null,
+  };
+}
+
+/** The report as HTML. kTokens use the underlying's decimals (a kvault's shares mint has the same). */
+export function formatPool(r: PoolReport): string {
+  const units = (v: bigint | null) => (v === null ? 'unknown' : r.decimals === null ? `${v} base units` : formatUnits(v, r.decimals));
+  const lines = [
+    `<b>Insurance Pool</b> — ${escapeHtml(r.name)}`,
+    `Farm: ${code(r.farm)}`,
+    `Staked: ${escapeHtml(units(r.staked))} kTokens · pending: ${escapeHtml(units(r.pending))} kTokens`,
+    `Value: ≈ ${escapeHtml(units(r.value))} underlying · ${r.shareBps === null ? 'share of AUM unknown' : `${escapeHtml(formatUnits(r.shareBps, 2))}% of the vault’s AUM`}`,
+  ];
+  for (const w of r.wallets) {
+    const when = w.unlockAt === null ? '' : r.timeUnit === 0 ? `, unlocks ${escapeHtml(formatTime(new Date(Number(w.unlockAt) * 1000)))}` : `, unlocks at slot ${w.unlockAt}`;
+    const what = w.problem ? `unreadable (${escapeHtml(w.problem)})` : w.pending === 0n ? 'no pending unstake' : `${escapeHtml(units(w.pending))} kTokens pending unstake${when}`;
+    lines.push(`Curator ${escapeHtml(w.name)} ${code(w.wallet)}: ${what}`);
+  }
+  for (const p of r.problems) lines.push(`❔ ${escapeHtml(p)}`);
+  return lines.join('\n');
+}
