@@ -3,11 +3,13 @@
  * Exit codes (SPEC §8): 0 ok, 1 a finding or refusal, 2 bad arguments or unreadable input, RPC or database.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './cli/demo.ts';
 import { registerEvaluate } from './cli/evaluate.ts';
 import { registerInspect } from './cli/inspect.ts';
 import { registerLoss } from './cli/loss.ts';
 import { registerStart } from './cli/start.ts';
 import { registerPolicy } from './cli/policy.ts';
+import { registerWebhook } from './cli/webhook.ts';
 import { registerAudit } from './cli/audit.ts';
 
 export const EXIT = { ok: 0, finding: 1, usage: 2 } as const;
@@ -18,10 +20,12 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerStart(program);
+  registerDemo(program);
   registerEvaluate(program);
   registerInspect(program);
   registerLoss(program);
   registerPolicy(program);
+  registerWebhook(program);
   registerAudit(program);
   return program;
 }

@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+
+/** `backstop demo` (`npm run demo`): the whole story in a sandbox of its own. */
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('play the whole story in a sandbox of its own (temp dir, free ports) and print each step')
+    .action(async () => {
+      const { runDemo } = await import('../sandbox/demo.ts'); // sandbox code only on demand
+      process.exitCode = await runDemo();
+    });
+}

@@ -1,0 +1,137 @@
+/**
+ * `npm run demo`: the whole story in a sandbox of its own (temp dir, free ports), driven only the
+ * way outsiders drive it — signed webhooks, emulator button presses, the read API — and printed
+ * step by step. Exits 0 when every step behaved as the SPEC says.
+ */
+import { mkdtempSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../log.ts';
+import { sendSigned } from '../server/client.ts';
+import { loadKeypairFile } from '../store/keys.ts';
+import { cardOf, press, type Card } from './emulator.ts';
+import { startSandbox, type SandboxInfo } from './start.ts';
+import { summarizeTransaction } from './transaction-summary.ts';
+
+const out = (s = '') => process.stdout.write(`${s}\n`);
+const step = (n: number, title: string) => out(`\n── ${n}. ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`);
+const plain = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const indent = (text: string, by = '   ') => text.split('\n').map((l) => `${by}${l}`).join('\n');
+
+class DemoFailed extends Error {}
+const expect = (ok: boolean, what: string) => {
+  if (!ok) throw new DemoFailed(what);
+};
+
+async function read<T>(info: SandboxInfo, path: string): Promise<T> {
+  const res = await fetch(new URL(path, info.httpUrl), { headers: { authorization: `Bearer ${info.apiReadToken}` } });
+  if (!res.ok) throw new DemoFailed(`GET ${path} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+interface ProposalJson {
+  id: string;
+  state: string;
+  digest: string | null;
+  decision: { id: string; allowed: boolean; rules: { id: string; outcome: string; reason: string }[] } | null;
+  approvals: { name: string; role: string; vote: string }[];
+  intent: { signature: string; transaction: string; status: string } | null;
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new DemoFailed(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export async function runDemo(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'backstop-demo-'));
+  const logFile = join(dir, 'backstop.log');
+  const log = createLogger('info', createWriteStream(logFile));
+  out('backstop demo: a sandbox of its own (LiteSVM chain, Telegram emulator, SQLite), driven from outside.');
+  out(`   data and logs: ${dir}`);
+  const sandbox = await startSandbox({ dataDir: dir, port: 0, log, intervals: { pollMs: 300, timersMs: 200, cardsMs: 500 } });
+  const info = sandbox.info;
+  try {
+    out(`   mode: ${info.mode}${info.mode === 'recorded' ? ' (no program binaries: co-signer transactions are recorded, not executed)' : ' (Squads and Farms programs loaded from BACKSTOP_PROGRAMS_DIR)'}`);
+
+    step(1, 'The loss is recorded with its evidence');
+    const event = await read<{ id: string; signature: string; vaultLoss: string; recordedLoss: string; evidence: Record<string, string> }>(info, `/v1/loss-events/${info.lossEventId}`);
+    out(`   ${event.id}: klend socialize_loss ${event.signature.slice(0, 16)}… verified at finalized`);
+    out(`   declared vault loss ${event.vaultLoss}, recorded (verified bound) ${event.recordedLoss} base units`);
+    out(`   evidence: vault cTokens ${event.evidence.vaultCTokens} of ${event.evidence.reserveCTokenSupply}, read at slot ${event.evidence.readAtSlot}`);
+
+    step(2, 'The pending proposal is decided from the chain');
+    const pending = await waitFor('the pending proposal', async () => {
+      const p = await read<ProposalJson>(info, `/v1/proposals/${info.pendingProposal}`);
+      return p.state === 'awaiting-approval' ? p : null;
+    });
+    out(`   ${pending.id}: ${pending.state}, digest ${pending.digest?.slice(0, 16)}, decision ${pending.decision?.id}`);
+    for (const r of pending.decision!.rules) out(`   ${r.outcome === 'pass' ? '✅' : r.outcome === 'fail' ? '❌' : '❔'} ${r.id.padEnd(22)} ${r.reason}`);
+
+    step(3, 'The Telegram card');
+    const card = await cardOf(info, info.pendingProposal, (c) => c.buttons.some((b) => b.data.startsWith('a:')));
+    out(indent(plain(card.text)));
+    out(`   buttons: ${card.buttons.map((b) => b.text).join(' · ')}`);
+
+    step(4, 'Approvals pressed in the emulator');
+    const approvals = async () => (await read<ProposalJson>(info, `/v1/proposals/${info.pendingProposal}`)).approvals.length;
+    await press(info, card, 'a', info.telegram.users.outsider, 'Mallory');
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await approvals()) === 0, "an outsider's press must not count");
+    out('   Mallory (3001, not on the roster) presses Approve → refused, nothing counted');
+    const people: [number, string][] = [[info.telegram.users.curators[0]!, 'Alice'], [info.telegram.users.council[0]!, 'Bob'], [info.telegram.users.council[1]!, 'Carol']];
+    for (const [i, [id, name]] of people.entries()) {
+      await press(info, card, 'a', id, name);
+      await waitFor(`${name}'s approval`, async () => ((await approvals()) >= i + 1 ? true : null));
+      out(`   ${name} (${id}) presses Approve → counted`);
+    }
+
+    step(5, "The co-signer votes last (the curator's on-chain vote is already in place)");
+    const signed = await waitFor('the co-signer’s transaction', async () => {
+      const p = await read<ProposalJson>(info, `/v1/proposals/${info.pendingProposal}`);
+      return p.intent ? p : null;
+    });
+    const tx = summarizeTransaction(signed.intent!.transaction);
+    out(`   state ${signed.state}; intent ${signed.intent!.signature.slice(0, 20)}… status ${signed.intent!.status}`);
+    tx.instructions.forEach((ix, i) => out(`   ${i}. ${ix.kind}${'name' in ix ? ` ${ix.name}` : ''} (${ix.programId.slice(0, 8)}…)`));
+    out(`   signatures: ${Object.entries(tx.signatureValid).map(([k, ok]) => `${k.slice(0, 8)}… ${ok ? 'valid' : 'INVALID'}`).join(', ')}`);
+    const names = tx.instructions.map((ix) => ('name' in ix ? ix.name : ix.kind));
+    expect(names.includes('proposal_approve') && names.includes('vault_transaction_execute'), 'the co-signer must approve and execute in one transaction');
+    expect(Object.values(tx.signatureValid).every(Boolean), 'every signature must verify');
+    if (info.mode === 'recorded') out('   → recorded, not executed (recorded mode); backstop resends the same bytes until it lands or expires');
+    else {
+      const done = await waitFor('execution', async () => {
+        const p = await read<ProposalJson>(info, `/v1/proposals/${info.pendingProposal}`);
+        return p.state === 'executed' ? p : null;
+      });
+      out(`   → executed on the real programs: ${done.state}`);
+    }
+
+    step(6, 'A proposal paying a non-escrow account, registered by signed webhook');
+    const key = loadKeypairFile(info.webhookSource.keypair);
+    const [multisig, index] = info.deniedProposal.split(':');
+    const res = await sendSigned({ baseUrl: info.httpUrl, path: '/v1/proposals', source: info.webhookSource.id, key, body: { multisig, transactionIndex: index, claim: 'demo: pays an outsider' } });
+    out(`   POST /v1/proposals → ${res.status}`);
+    expect(res.status === 202, `registration must answer 202, got ${res.status}: ${res.text}`);
+    const denied = await read<ProposalJson>(info, `/v1/proposals/${info.deniedProposal}`);
+    out(`   ${denied.id}: ${denied.state}`);
+    for (const r of denied.decision?.rules.filter((x) => x.outcome !== 'pass') ?? []) out(`   ❌ ${r.id}: ${r.reason}`);
+    expect(denied.state === 'denied', 'the proposal paying a non-escrow account must be denied');
+    const deniedCard: Card = await cardOf(info, info.deniedProposal);
+    expect(!deniedCard.buttons.some((b) => b.data.startsWith('a:')), 'a denied card has no Approve');
+    out(`   its card offers: ${deniedCard.buttons.map((b) => b.text).join(' · ') || 'no buttons'} (no Approve)`);
+
+    out(`\ndemo complete (${info.mode} mode).`);
+    return 0;
+  } catch (err) {
+    out(`\ndemo FAILED: ${(err as Error).message}\n   logs: ${logFile}`);
+    return 1;
+  } finally {
+    await sandbox.stop();
+  }
+}
