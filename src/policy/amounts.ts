@@ -54,3 +54,8 @@ export function formatUnits(amount: bigint, decimals: number): string {
   const fraction = decimals > 0 ? (abs % scale).toString().padStart(decimals, '0').replace(/0+$/, '') : '';
   return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
+
+/** An amount for a reason a reviewer reads: "9820.5 (9820500000 base units)", or base units alone without decimals. */
+export function showAmount(amount: bigint, decimals: number | null): string {
+  return decimals === null ? `${amount} base units` : `${formatUnits(amount, decimals)} (${amount} base units)`;
+}

@@ -426,7 +426,7 @@ describe('amount-within-loss', () => {
     expect(d.allowed).toBe(true);
   });
   it('fails an amount above the remaining loss by one base unit', () => {
-    expectDenied(run({ ledger: [reserved(SANDBOX_VAULT_LOSS - VALUE_OF_PENDING + 1n)] }), 'amount-within-loss', 'fail', /by 1\b/);
+    expectDenied(run({ ledger: [reserved(SANDBOX_VAULT_LOSS - VALUE_OF_PENDING + 1n)] }), 'amount-within-loss', 'fail', /by 0.000001 \(1 base units\)/);
   });
   it('fails two proposals that together exceed the loss', () => {
     // another proposal holds a reservation of 9,000 tokens; 9,820 more exceeds the 18,000 loss

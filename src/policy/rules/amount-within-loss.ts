@@ -1,3 +1,4 @@
+import { showAmount } from '../amounts.ts';
 import { fail, pass, unknown, type Rule } from './rule.ts';
 
 /** The withdrawal's value in the underlying token does not exceed the vault's remaining loss. */
@@ -14,9 +15,10 @@ export const amountWithinLoss: Rule = {
     if (l.outcome !== 'pass') {
       return (l.outcome === 'unknown' ? unknown : fail)(`no verified loss to compensate: ${l.reason}`, facts);
     }
+    const u = (x: bigint) => showAmount(x, v.decimals);
     if (v.value > l.remaining) {
-      return fail(`the withdrawal is worth ${v.value}, above the remaining loss of ${l.remaining} (by ${v.value - l.remaining})`, facts);
+      return fail(`the withdrawal is worth ${u(v.value)}, above the remaining loss of ${u(l.remaining)} by ${u(v.value - l.remaining)}`, facts);
     }
-    return pass(`the withdrawal is worth ${v.value}, within the remaining loss of ${l.remaining}`, facts);
+    return pass(`the withdrawal is worth ${u(v.value)}, within the remaining loss of ${u(l.remaining)}`, facts);
   },
 };

@@ -1,6 +1,7 @@
 import { decodeMint, decodeTokenAccount } from '../../chain/accounts/spl.ts';
 import { isOffCurve } from '../../chain/pda.ts';
 import { readAccount } from '../../chain/types.ts';
+import { showAmount } from '../amounts.ts';
 import { unusable } from '../context.ts';
 import { fail, pass, unknown, type Rule } from './rule.ts';
 
@@ -76,9 +77,10 @@ export const destinationEscrow: Rule = {
       return { outcome: v.outcome, reason: `cannot tell what the farm sends: ${v.reason}`, facts };
     }
     const withAmount = { ...facts, farmTransfer: v.farmTransfer };
+    const k = (x: bigint) => showAmount(x, mint.value.decimals);
     if (transfer.amount !== v.farmTransfer) {
-      return fail(`the transfer moves ${transfer.amount} kTokens but the farm sends ${v.farmTransfer}`, withAmount);
+      return fail(`the transfer moves ${k(transfer.amount)} kTokens but the farm sends ${k(v.farmTransfer)}`, withAmount);
     }
-    return pass(`${v.farmTransfer} kTokens, exactly what the farm sends, go to escrow ${escrow.name}`, withAmount);
+    return pass(`${k(v.farmTransfer)} kTokens, exactly what the farm sends, go to escrow ${escrow.name}`, withAmount);
   },
 };

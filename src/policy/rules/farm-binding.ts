@@ -1,3 +1,4 @@
+import { formatUnits } from '../amounts.ts';
 import { unusable } from '../context.ts';
 import { fail, pass, unknown, type Rule } from './rule.ts';
 
@@ -58,8 +59,9 @@ export const farmBinding: Rule = {
     }
     const pool = farm.totalStakedAmount + farm.totalPendingAmount;
     if (amount >= pool && !policy.insurancePool.allowFullDrain) {
-      return fail(`the withdrawal of ${amount} would drain the whole pool of ${pool} kTokens and freeze the farm; allowFullDrain is off`, facts);
+      return fail(`the withdrawal of ${formatUnits(amount, Number(farm.token.decimals))} would drain the whole pool of ${formatUnits(pool, Number(farm.token.decimals))} kTokens and freeze the farm; allowFullDrain is off`, facts);
     }
-    return pass(`the vault's first-loss farm, withdraw authority and admin are the multisig vault; ${amount} of ${pool} kTokens`, facts);
+    const k = (x: bigint) => formatUnits(x, Number(farm.token.decimals));
+    return pass(`the vault's first-loss farm, withdraw authority and admin are the multisig vault; ${k(amount)} of ${k(pool)} kTokens`, facts);
   },
 };

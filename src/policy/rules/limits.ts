@@ -1,4 +1,4 @@
-import { decimalToBaseUnits } from '../amounts.ts';
+import { decimalToBaseUnits, formatUnits } from '../amounts.ts';
 import { fail, pass, type Rule } from './rule.ts';
 
 /**
@@ -31,10 +31,11 @@ export const limits: Rule = {
       rows += 1;
     }
     const facts_ = { ...base, maxPerProposalBaseUnits: perProposal, maxPerWindowBaseUnits: perWindow, windowSeconds: policy.limits.window, usedInWindow: used, rowsInWindow: rows };
-    if (v.value > perProposal) return fail(`the withdrawal is worth ${v.value}, above maxPerProposal ${perProposal}`, facts_);
+    const u = (x: bigint) => formatUnits(x, v.decimals);
+    if (v.value > perProposal) return fail(`the withdrawal is worth ${u(v.value)}, above maxPerProposal ${u(perProposal)}`, facts_);
     if (v.value + used > perWindow) {
-      return fail(`the withdrawal (${v.value}) plus ${used} already reserved or paid in the window exceeds maxPerWindow ${perWindow}`, facts_);
+      return fail(`the withdrawal (${u(v.value)}) plus ${u(used)} already reserved or paid in the window exceeds maxPerWindow ${u(perWindow)}`, facts_);
     }
-    return pass(`${v.value} ≤ ${perProposal} per proposal; ${v.value + used} ≤ ${perWindow} in the window`, facts_);
+    return pass(`${u(v.value)} ≤ ${u(perProposal)} per proposal; ${u(v.value + used)} ≤ ${u(perWindow)} in the ${policy.limits.window / 86400 >= 1 && policy.limits.window % 86400 === 0 ? `${policy.limits.window / 86400}-day` : `${policy.limits.window}-second`} window`, facts_);
   },
 };
