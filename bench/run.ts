@@ -4,6 +4,7 @@
  */
 import { chainBench } from './chain.ts';
 import { decideBench } from './decide.ts';
+import { httpBench } from './http.ts';
 import { telegramBench } from './telegram.ts';
 
 export interface BenchRow {
@@ -16,6 +17,7 @@ export interface BenchRow {
 const sections: [string, () => Promise<BenchRow[]>][] = [
   ['policy engine', decideBench],
   ['chain reads (LiteSVM harness over HTTP)', chainBench],
+  ['HTTP API (signed webhooks vs bare express, 127.0.0.1)', httpBench],
   ['telegram (grammY bot against the emulator)', telegramBench],
 ];
 

@@ -1,0 +1,58 @@
+/**
+ * Errors as HTTP answers (SPEC §6): every refusal is `{ error: { code, message, details? } }`.
+ * Domain refusals keep their status and code; outages are 503 with `Retry-After`; anything
+ * unexpected is a 500 that names only the request id (the log has the rest, never secrets).
+ */
+import { ChainUnavailable, RpcRejected } from '../chain/errors.ts';
+import { LossUnverifiable } from '../policy/loss-recording.ts';
+import { AlreadyDone, Conflict, InvalidTransition, NotFound, StaleState, StoreUnavailable } from '../store/errors.ts';
+import { WorkflowRefusal } from '../workflow/errors.ts';
+
+/** Seconds a client should wait after a 503 for an outage. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** An answer that is a refusal or an outage. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    /** Seconds for the `Retry-After` header (429, 503). */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The JSON error body. */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
+}
+
+export function errorBody(err: HttpError): ErrorBody {
+  return { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
+}
+
+/** Maps anything thrown while answering to an HttpError; `unexpected` is set for the 500 case. */
+export function toHttpError(err: unknown, requestId: string): { error: HttpError; unexpected: boolean } {
+  if (err instanceof HttpError) return { error: err, unexpected: false };
+  if (err instanceof WorkflowRefusal) return { error: new HttpError(err.status, err.code, err.message), unexpected: false };
+  if (err instanceof LossUnverifiable) return { error: new HttpError(422, 'loss-unverifiable', err.message), unexpected: false };
+  if (err instanceof ChainUnavailable || err instanceof RpcRejected) {
+    return { error: new HttpError(503, 'chain-unavailable', 'the Solana RPC node could not be read; retry later', undefined, RETRY_AFTER_SECONDS), unexpected: false };
+  }
+  if (err instanceof StoreUnavailable) {
+    return { error: new HttpError(503, 'store-unavailable', 'the database is unavailable; retry later', undefined, RETRY_AFTER_SECONDS), unexpected: false };
+  }
+  if (err instanceof Conflict) return { error: new HttpError(409, 'conflict', err.message), unexpected: false };
+  if (err instanceof AlreadyDone) return { error: new HttpError(409, 'already-done', err.message), unexpected: false };
+  if (err instanceof StaleState || err instanceof InvalidTransition) return { error: new HttpError(409, 'state-changed', err.message), unexpected: false };
+  if (err instanceof NotFound) return { error: new HttpError(404, 'not-found', err.message), unexpected: false };
+  return { error: new HttpError(500, 'internal', `internal error; quote request id ${requestId} to the operator`), unexpected: true };
+}
+
+/** A 2xx or a 4xx other than 429: an answer that is stored for idempotency and remembered as a replay. */
+export function isFinal(status: number): boolean {
+  return (status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 429);
+}

@@ -1,0 +1,91 @@
+/**
+ * `Idempotency-Key` (SPEC §6): a final answer is stored per (source, key) with the hash of the
+ * request; the same key with the same request within 24 h gets that stored answer again, with no
+ * second effect. The same key with a DIFFERENT request is refused 422 `idempotency-key-reused`
+ * (as the IETF Idempotency-Key draft advises) — the key is never rebound.
+ */
+import { createHash } from 'node:crypto';
+import type { Store } from '../store/types.ts';
+import { HttpError } from './errors.ts';
+
+/** How long a stored answer is replayed. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The header's key, or undefined when absent; 400 when it is not 1–255 visible ASCII characters. */
+export function idempotencyKeyOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!KEY.test(header)) throw new HttpError(400, 'invalid-idempotency-key', 'Idempotency-Key must be 1–255 visible ASCII characters');
+  return header;
+}
+
+/** What identifies "the same request": method, target and raw body bytes. */
+export function requestHash(method: string, path: string, body: Buffer): string {
+  return createHash('sha256').update(`${method.toUpperCase()} ${path}\n`).update(body).digest('hex');
+}
+
+export type StoredAnswer = { readonly status: number; readonly body: string };
+
+/** Stored answers kept in memory as well (they never change once stored; one instance per database). */
+const CACHE_ENTRIES = 10_000;
+
+/** Looks up and stores answers; one request per (source, key) at a time. */
+export class IdempotencyStore {
+  private readonly inFlight = new Set<string>();
+  private readonly cache = new Map<string, { hash: string; answer: StoredAnswer; at: Date }>();
+
+  constructor(private readonly store: Store, private readonly clock: () => Date) {}
+
+  /**
+   * The stored answer for the same request, or null when none is stored (or it is older than the
+   * window). Throws 422 for the key reused with another request, 409 while the key is in flight.
+   */
+  async lookup(source: string, key: string, hash: string): Promise<StoredAnswer | null> {
+    const id = `${source}\n${key}`;
+    let stored = this.cache.get(id);
+    if (!stored) {
+      const row = await this.store.getDelivery(source, key);
+      if (row) stored = this.remember(id, { hash: row.bodyHash, answer: { status: row.statusCode, body: row.responseBody }, at: row.at });
+    }
+    if (stored && this.clock().getTime() - stored.at.getTime() <= IDEMPOTENCY_WINDOW_MS) {
+      if (stored.hash !== hash) {
+        throw new HttpError(422, 'idempotency-key-reused', 'this Idempotency-Key was used for a different request; use a new key');
+      }
+      return stored.answer;
+    }
+    if (this.inFlight.has(`${source}\n${key}`)) {
+      throw new HttpError(409, 'idempotency-key-in-flight', 'a request with this Idempotency-Key is still being answered; retry shortly');
+    }
+    return null;
+  }
+
+  /** Marks the key in flight until `release`. */
+  claim(source: string, key: string): void {
+    this.inFlight.add(`${source}\n${key}`);
+  }
+
+  release(source: string, key: string): void {
+    this.inFlight.delete(`${source}\n${key}`);
+  }
+
+  async save(input: { source: string; key: string; hash: string; answer: StoredAnswer }): Promise<void> {
+    const at = this.clock();
+    await this.store.storeDelivery({
+      source: input.source,
+      idempotencyKey: input.key,
+      bodyHash: input.hash,
+      statusCode: input.answer.status,
+      responseBody: input.answer.body,
+      at,
+    });
+    // Re-read rather than assume: an earlier answer under this key (another process, a race) wins.
+    this.cache.delete(`${input.source}\n${input.key}`);
+  }
+
+  private remember(id: string, entry: { hash: string; answer: StoredAnswer; at: Date }) {
+    if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(id, entry);
+    return entry;
+  }
+}
