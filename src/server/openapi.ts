@@ -7,11 +7,9 @@ import {
   CloseLossRequest,
   ErrorResponse,
   HealthAnswer,
-  LossEventAnswer,
   LossEventList,
   LossEventRequest,
   LossEventView,
-  ProposalAnswer,
   ProposalList,
   ProposalRequest,
   ProposalView,
@@ -20,7 +18,7 @@ import {
 
 /** Named schemas, generated once into `components.schemas` (requests in their input form). */
 const REQUESTS = { LossEventRequest, CloseLossRequest, ProposalRequest } as const;
-const RESPONSES = { Error: ErrorResponse, LossEvent: LossEventView, Proposal: ProposalView, LossEventAnswer, ProposalAnswer, LossEventList, ProposalList, Health: HealthAnswer, Ready: ReadyAnswer } as const;
+const RESPONSES = { Error: ErrorResponse, LossEvent: LossEventView, Proposal: ProposalView, LossEventList, ProposalList, Health: HealthAnswer, Ready: ReadyAnswer } as const;
 
 function components(named: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
@@ -81,7 +79,7 @@ export function buildOpenApi(): object {
           summary: 'Record a loss event (verified on-chain)',
           parameters: signedHeaders,
           requestBody: { required: true, content: content('LossEventRequest') },
-          responses: { '201': { description: 'recorded, with its evidence', content: content('LossEventAnswer') }, ...errors(...SIGNED_ERRORS) },
+          responses: { '201': { description: 'recorded, with its evidence', content: content('LossEvent') }, ...errors(...SIGNED_ERRORS) },
         },
         get: {
           summary: 'List loss events',
@@ -102,7 +100,7 @@ export function buildOpenApi(): object {
           summary: "Close a loss event (releases its reservations, voids the vault's pending approvals)",
           parameters: [idParam('loss event id'), ...signedHeaders],
           requestBody: { required: true, content: content('CloseLossRequest') },
-          responses: { '200': { description: 'closed', content: content('LossEventAnswer') }, ...errors(...SIGNED_ERRORS) },
+          responses: { '200': { description: 'closed', content: content('LossEvent') }, ...errors(...SIGNED_ERRORS) },
         },
       },
       '/v1/proposals': {
@@ -110,7 +108,7 @@ export function buildOpenApi(): object {
           summary: 'Register ({ multisig, transactionIndex }) or create ({ vault, lossEventId, amount, escrow }) a proposal',
           parameters: signedHeaders,
           requestBody: { required: true, content: content('ProposalRequest') },
-          responses: { '202': { description: 'the proposal, decided', content: content('ProposalAnswer') }, ...errors(...SIGNED_ERRORS, 501) },
+          responses: { '202': { description: 'the proposal, decided', content: content('Proposal') }, ...errors(...SIGNED_ERRORS, 501) },
         },
         get: {
           summary: 'List proposals',

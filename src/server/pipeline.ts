@@ -177,7 +177,10 @@ export class SignedPipeline {
     text: string;
   }): Promise<void> {
     const { caller, status, code, requestId } = input;
-    const payload = { source: caller.source, method: input.method, path: input.path.split('?')[0] ?? input.path, status, code, requestId };
+    const payload = {
+      source: caller.source, method: input.method, path: input.path.split('?')[0] ?? input.path, status, code, requestId,
+      ...(input.claimedKey ? { idempotencyKey: input.claimedKey.key, bodyHash: input.claimedKey.hash } : {}),
+    };
     const type = status < 300 ? 'webhook.accepted' : 'webhook.refused';
     try {
       if (input.replay) await this.deps.store.appendAudit(type, payload);

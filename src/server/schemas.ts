@@ -138,8 +138,6 @@ export const ProposalView = z
   })
   ;
 
-export const LossEventAnswer = z.object({ event: LossEventView });
-export const ProposalAnswer = z.object({ proposal: ProposalView });
 export const LossEventList = z.object({ lossEvents: z.array(LossEventView) });
 export const ProposalList = z.object({ proposals: z.array(ProposalView) });
 export const HealthAnswer = z.object({ ok: z.literal(true) });

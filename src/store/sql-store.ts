@@ -553,18 +553,19 @@ export class SqlStore implements Store {
 
   // ---- webhooks ----
 
+  /**
+   * Stores a final answer for its Idempotency-Key. Not audited on its own: the request's own audit
+   * entry (webhook.accepted / webhook.refused, which names the key) records it, so an authenticated
+   * refusal stays one audit entry and one replay record (SPEC §6).
+   */
   async storeDelivery(input: WebhookDelivery): Promise<void> {
     await this.mutate(async (tx) => {
-      const n = await tx.run(
+      await tx.run(
         `INSERT INTO webhook_deliveries (source, idempotency_key, body_hash, status_code, response_body, at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (source, idempotency_key) DO NOTHING`,
         [input.source, input.idempotencyKey, input.bodyHash, input.statusCode, input.responseBody, iso(input.at)],
       );
-      if (n === 0) return { value: undefined, audit: null };
-      return {
-        value: undefined,
-        audit: { type: 'webhook.delivery', payload: { source: input.source, idempotencyKey: input.idempotencyKey, bodyHash: input.bodyHash, statusCode: input.statusCode } },
-      };
+      return { value: undefined, audit: null };
     });
   }
 

@@ -5,6 +5,8 @@
  * serialised per proposal; every change goes through the store (and so into the audit log).
  */
 import type { Address } from '@solana/kit';
+import { ChainUnavailable } from '../chain/errors.ts';
+import { proposalAddresses } from '../chain/proposal.ts';
 import { decimalToBaseUnits } from '../policy/amounts.ts';
 import type { Decision } from '../policy/decision.ts';
 import { decide } from '../policy/engine.ts';
@@ -135,6 +137,8 @@ export class Workflow {
   async registerProposal(input: { multisig: Address; transactionIndex: bigint; claim?: string; lossEventId?: string; mode?: 'register' | 'create' }): Promise<ProposalRecord> {
     const loaded = this.policies.forMultisig(input.multisig);
     if (!loaded) throw unknownMultisig(input.multisig);
+    const known = await this.store.getProposal(`${input.multisig}:${input.transactionIndex}`);
+    if (!known) await this.requireChain(input.multisig, input.transactionIndex);
     const now = this.now();
     const { created, proposal } = await this.store.insertProposal({
       multisig: input.multisig,
@@ -171,6 +175,18 @@ export class Workflow {
     if (!this.creator) throw new WorkflowRefusal(501, 'not-implemented', 'create mode is not available in this build');
     const at = await this.creator.create({ policy: loaded, lossEventId: input.lossEventId, amount: input.amount, escrow: input.escrow });
     return this.registerProposal({ ...at, mode: 'create', lossEventId: input.lossEventId, ...(input.claim !== undefined ? { claim: input.claim } : {}) });
+  }
+
+  /**
+   * A new proposal is stored only when the chain answers for it: with the RPC down, registering
+   * would record a denial for no reason, so it is refused (503) and the poller or sender retries.
+   */
+  private async requireChain(multisig: Address, index: bigint): Promise<void> {
+    const { transactionPda, proposalPda } = proposalAddresses(multisig, index);
+    const read = await this.chain.getAccounts([multisig, transactionPda, proposalPda]);
+    for (const [address, result] of read) {
+      if (result.kind === 'unavailable') throw new ChainUnavailable(`the chain did not answer for ${address}: ${result.error}`);
+    }
   }
 
   /** Decides (again) from fresh chain facts and moves the proposal accordingly. */

@@ -32,7 +32,7 @@ describe('backstop webhook send', () => {
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^HTTP 201\n/);
-    const id = JSON.parse(ok.stdout.slice('HTTP 201\n'.length)).event.id as string;
+    const id = JSON.parse(ok.stdout.slice('HTTP 201\n'.length)).id as string;
     expect((await api.store.getLossEvent(id))?.note).toBe('from the CLI');
 
     const dup = await backstop([...common(), ...args]);
@@ -52,7 +52,7 @@ describe('backstop webhook send', () => {
     const reg = await backstop([...common(), 'proposal', '--multisig', SANDBOX.multisig, '--index', '2', '--claim', 'cli']);
     expect(reg.code).toBe(0);
     expect(reg.stdout).toMatch(/^HTTP 202\n/);
-    expect(JSON.parse(reg.stdout.slice('HTTP 202\n'.length)).proposal).toMatchObject({ transactionIndex: '2', claim: 'cli' });
+    expect(JSON.parse(reg.stdout.slice('HTTP 202\n'.length))).toMatchObject({ transactionIndex: '2', claim: 'cli' });
   });
 
   it('exits 2 when the server is unreachable or the key file is unusable, and on mixed proposal flags', async () => {

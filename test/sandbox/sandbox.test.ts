@@ -35,7 +35,7 @@ const read = async (path: string) => {
 };
 
 beforeAll(async () => {
-  const env = { ...process.env, PORT: '0', LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn' };
   for (const k of REQUIRED_IN_PRODUCTION) delete env[k];
   child = spawn('node', ['bin/backstop.js', 'start', '--sandbox', '--data-dir', dataDir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.on('data', (d) => (stderr += d.toString()));

@@ -38,7 +38,7 @@ describe('POST /v1/loss-events: a signed loss event is recorded', () => {
   it('answers 201 with the event and its evidence as decimal strings', async () => {
     const r = await send(api, { path: '/v1/loss-events', body: lossBody({ note: 'klend socialize_loss' }) });
     expect(r.status).toBe(201);
-    expect(r.body.event).toMatchObject({
+    expect(r.body).toMatchObject({
       vault: SANDBOX.vault,
       reserve: SANDBOX.reserve,
       state: 'open',
@@ -48,8 +48,8 @@ describe('POST /v1/loss-events: a signed loss event is recorded', () => {
     });
     expect(r.headers.get('x-request-id')).toMatch(/.+/);
     const stored = await api.store.listLossEvents();
-    expect(stored.map((e) => e.id)).toEqual([r.body.event.id]);
-    expect(stored[0]!.evidence.vaultCTokens.toString()).toBe(r.body.event.evidence.vaultCTokens);
+    expect(stored.map((e) => e.id)).toEqual([r.body.id]);
+    expect(stored[0]!.evidence.vaultCTokens.toString()).toBe(r.body.evidence.vaultCTokens);
     const entries = await api.store.auditEntries();
     expect(entries.at(-1)).toMatchObject({ type: 'webhook.accepted', payload: { source: 'sandbox', status: 201 } });
   });
@@ -58,10 +58,10 @@ describe('POST /v1/loss-events: a signed loss event is recorded', () => {
     const first = await send(api, { path: '/v1/loss-events', body: lossBody() });
     expect(first.status).toBe(201);
     await unchanged(async () => expectError(await send(api, { path: '/v1/loss-events', body: lossBody() }), 409, 'loss-event-exists'), 1);
-    const id = first.body.event.id as string;
+    const id = first.body.id as string;
     const closed = await send(api, { path: `/v1/loss-events/${id}/close`, body: { vault: SANDBOX.vault } });
     expect(closed.status).toBe(200);
-    expect(closed.body.event.state).toBe('closed');
+    expect(closed.body.state).toBe('closed');
     expectError(await send(api, { path: `/v1/loss-events/${id}/close`, body: { vault: SANDBOX.vault } }), 409, 'already-closed');
   });
 
@@ -77,7 +77,7 @@ describe('POST /v1/proposals: register and create', () => {
     const r = await send(api, { path: '/v1/proposals', body: { multisig: SANDBOX.multisig, transactionIndex: '1', claim: 'compensate le-1' } });
     expect(r.status).toBe(202);
     const id = `${SANDBOX.multisig}:1`;
-    expect(r.body.proposal).toMatchObject({ id, multisig: SANDBOX.multisig, transactionIndex: '1', state: 'awaiting-approval', claim: 'compensate le-1', approvals: [], intent: null });
+    expect(r.body).toMatchObject({ id, multisig: SANDBOX.multisig, transactionIndex: '1', state: 'awaiting-approval', claim: 'compensate le-1', approvals: [], intent: null });
     const g = await read(`/v1/proposals/${id}`);
     expect(g.status).toBe(200);
     expect(g.body.state).toBe('awaiting-approval');
@@ -90,7 +90,7 @@ describe('POST /v1/proposals: register and create', () => {
     // A known id answers 202 with its current state.
     const again = await send(api, { path: '/v1/proposals', body: { multisig: SANDBOX.multisig, transactionIndex: 1 } });
     expect(again.status).toBe(202);
-    expect(again.body.proposal.state).toBe('awaiting-approval');
+    expect(again.body.state).toBe('awaiting-approval');
     expect((await api.store.listProposals()).length).toBe(1);
   });
 
@@ -98,13 +98,13 @@ describe('POST /v1/proposals: register and create', () => {
     await send(api, { path: '/v1/loss-events', body: lossBody() });
     const r = await send(api, { path: '/v1/proposals', body: { multisig: SANDBOX.multisig, transactionIndex: '2' } });
     expect(r.status).toBe(202);
-    expect(r.body.proposal.state).toBe('denied');
-    expect(r.body.proposal.decision.allowed).toBe(false);
+    expect(r.body.state).toBe('denied');
+    expect(r.body.decision.allowed).toBe(false);
   });
 
   it('create mode answers 501 not-implemented without a proposal creator, 422 for an unknown escrow', async () => {
     const ev = await send(api, { path: '/v1/loss-events', body: lossBody() });
-    const create = { vault: SANDBOX.vault, lossEventId: ev.body.event.id, amount: '1000000', escrow: SANDBOX.escrow };
+    const create = { vault: SANDBOX.vault, lossEventId: ev.body.id, amount: '1000000', escrow: SANDBOX.escrow };
     await unchanged(async () => expectError(await send(api, { path: '/v1/proposals', body: create }), 501, 'not-implemented'), 0);
     await unchanged(async () => expectError(await send(api, { path: '/v1/proposals', body: { ...create, escrow: SANDBOX.outsiderSharesAta } }), 422, 'unknown-escrow'), 1);
   });
@@ -140,6 +140,8 @@ describe('signed requests: refusals change no domain state', () => {
     await unchanged(async () => expectError(await send(api, { path, body: lossBody({ vault: OTHER.vault }) }), 403, 'forbidden'), 1);
     await unchanged(async () => expectError(await send(api, { path: '/v1/proposals', body: { multisig: OTHER.multisig, transactionIndex: '1' }, source: OTHER_SOURCE }), 403), 1);
     await unchanged(async () => expectError(await send(api, { path: '/v1/proposals', body: { multisig: SANDBOX.multisig, transactionIndex: '1' }, source: OTHER_SOURCE }), 403), 1);
+    // with an Idempotency-Key the stored answer rides on the same single audit entry
+    await unchanged(async () => expectError(await send(api, { path, body: lossBody({ note: 'keyed' }), source: OTHER_SOURCE, headers: { 'idempotency-key': 'k-403' } }), 403), 1);
   });
   it('a replayed signature → 409, even when the first answer was a refusal', async () => {
     const s = signRequest({ source: OTHER_SOURCE.id, key: OTHER_SOURCE.key, method: 'POST', path, body: lossBody() });
@@ -259,6 +261,18 @@ describe('outages: 503 with Retry-After, nothing changed', () => {
     api.harness.faults.clear();
     expect((await go()).status).toBe(201);
   });
+  it('a proposal registered with the chain down → 503; nothing stored; accepted once the chain is back', async () => {
+    api.harness.faults.set('getMultipleAccounts', { httpStatus: 500 });
+    const body = { multisig: SANDBOX.multisig, transactionIndex: '1' };
+    const s = signRequest({ source: 'sandbox', key: SANDBOX_SOURCE.key, method: 'POST', path: '/v1/proposals', body });
+    const go = () => raw(api, { path: '/v1/proposals', headers: { ...s.headers, 'content-type': 'application/json' }, body: s.body });
+    await unchanged(async () => {
+      const r = await go();
+      expectError(r, 503, 'chain-unavailable');
+    }, 0);
+    api.harness.faults.clear();
+    expect((await go()).status).toBe(202);
+  });
 });
 
 describe('read API and operational routes', () => {
@@ -274,8 +288,8 @@ describe('read API and operational routes', () => {
   it('GET /v1/loss-events[/:id] lists and shows events', async () => {
     const ev = await send(api, { path: '/v1/loss-events', body: lossBody() });
     const list = await read('/v1/loss-events');
-    expect(list.body.lossEvents.map((e: { id: string }) => e.id)).toEqual([ev.body.event.id]);
-    expect((await read(`/v1/loss-events/${ev.body.event.id}`)).body).toEqual(ev.body.event);
+    expect(list.body.lossEvents.map((e: { id: string }) => e.id)).toEqual([ev.body.id]);
+    expect((await read(`/v1/loss-events/${ev.body.id}`)).body).toEqual(ev.body);
   });
   it('/healthz, /readyz, /metrics and /openapi.json need no token', async () => {
     expect((await raw(api, { method: 'GET', path: '/healthz', headers: {} })).body).toEqual({ ok: true });

@@ -28,7 +28,7 @@ export function registerLossEventRoutes(router: Router, deps: { pipeline: Signed
           recordedBy: caller.source,
           ...(input.note !== undefined ? { note: input.note } : {}),
         });
-        return { status: 201, body: { event: lossEventView(event) } };
+        return { status: 201, body: lossEventView(event) };
       },
     }),
   );
@@ -42,7 +42,7 @@ export function registerLossEventRoutes(router: Router, deps: { pipeline: Signed
       handle: async (input, { params }) => {
         const id = params['id'] ?? '';
         const event = await workflow.closeLoss({ id, vault: input.vault });
-        return { status: 200, body: { event: lossEventView(event) } };
+        return { status: 200, body: lossEventView(event) };
       },
     }),
   );

@@ -35,7 +35,7 @@ export function registerProposalRoutes(router: Router, deps: { pipeline: SignedP
                 escrow: input.escrow,
                 ...(input.claim !== undefined ? { claim: input.claim } : {}),
               });
-        return { status: 202, body: { proposal: await proposalView(store, row) } };
+        return { status: 202, body: await proposalView(store, row) };
       },
     }),
   );
