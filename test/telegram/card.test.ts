@@ -49,7 +49,7 @@ describe('card content', () => {
     expect(text).toContain(`Escrow: distributor-1 <code>${SANDBOX.escrow}</code>`);
     expect(text).toContain('<code>le-1</code>: recorded 18000, compensated 0, reserved 9820 → remains 8180');
     expect(text).toContain(`Digest: <code>${decision.digest!.slice(0, 16)}</code>`);
-    expect(text).toContain('✅ destination-escrow — 10000000000 kTokens');
+    expect(text).toContain('✅ destination-escrow — 10000 (10000000000 base units) kTokens');
     expect(text).toContain('Curators 1/1: ✅ alice');
     expect(text).toContain('Council 1/2: ✅ bob · missing: carol, dave');
     expect(text).toContain('Deadline: 2026-12-01 12:00 UTC');
