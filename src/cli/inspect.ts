@@ -13,6 +13,8 @@ import { gatherFacts, MemoryLossRecords, type LossRecords } from '../policy/gath
 import { loadPolicyFile, PolicyReadError } from '../policy/load.ts';
 import type { TransactionJson } from '../policy/loss-transaction.ts';
 import { buildSnapshot, parseLossRecords, SnapshotError } from '../policy/snapshot.ts';
+import { lossRecordsFrom } from '../store/loss-records.ts';
+import { openStore, resolveDatabase } from '../store/open.ts';
 import { toJsonText } from '../util/json.ts';
 
 interface InspectOptions {
@@ -50,7 +52,7 @@ async function kTokenDecimals(reader: ChainReader, p: DecodedProposal): Promise<
   return farm.status === 'ok' ? Number(farm.value.token.decimals) : null;
 }
 
-async function lossRecordsFrom(opts: InspectOptions, reader: ChainReader): Promise<LossRecords> {
+async function lossRecordsFor(opts: InspectOptions, reader: ChainReader): Promise<LossRecords> {
   if (opts.lossEvents) {
     let json: unknown;
     try {
@@ -69,7 +71,14 @@ async function lossRecordsFrom(opts: InspectOptions, reader: ChainReader): Promi
     }
     return new MemoryLossRecords(records.lossEvents, records.ledger, records.transactions);
   }
-  throw new InspectError('deciding needs loss events: pass --loss-events FILE ({ lossEvents, ledger }); --database needs the store, which is not built yet');
+  const database = resolveDatabase(opts.database);
+  let store;
+  try {
+    store = await openStore({ database, mustExist: true }); // read-only: no audit key, no instance lock
+  } catch (err) {
+    throw new InspectError(`cannot open the store ${database} for loss events (or pass --loss-events FILE): ${(err as Error).message}`);
+  }
+  return Object.assign(lossRecordsFrom(store), { close: () => store.close() });
 }
 
 async function inspect(opts: InspectOptions): Promise<number> {
@@ -90,9 +99,14 @@ async function inspect(opts: InspectOptions): Promise<number> {
 
   const file = await loadPolicyFile(opts.policy);
   if (!file.ok) throw new InspectError(`${opts.policy} is invalid: ${file.problems.map((x) => `${x.path}: ${x.message}`).join('; ')}`);
-  const records = await lossRecordsFrom(opts, reader);
+  const records = await lossRecordsFor(opts, reader);
   const now = new Date();
-  const facts = await gatherFacts({ source: reader, ref: { multisig, transactionIndex: index }, policy: file.policy, records });
+  let facts;
+  try {
+    facts = await gatherFacts({ source: reader, ref: { multisig, transactionIndex: index }, policy: file.policy, records });
+  } finally {
+    await (records as { close?: () => Promise<void> }).close?.();
+  }
   const decision = decide(facts, file.policy, now);
   if (opts.snapshot) await writeFile(opts.snapshot, `${toJsonText(buildSnapshot({ facts, policy: file.policy, now }))}\n`);
   process.stdout.write(opts.json ? `${toJsonText(decision)}\n` : formatDecision(decision));

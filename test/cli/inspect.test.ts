@@ -142,3 +142,25 @@ describe('backstop inspect --policy: decisions and snapshots that replay', () =>
     expect(JSON.parse(replay.stdout).id).toBe(live.id);
   });
 });
+
+describe('backstop inspect --policy --database: loss events and ledger from the store', () => {
+  it('decides from a store that holds the loss event; refuses an absent store (exit 2)', async () => {
+    const { openStore } = await import('../../src/store/open.ts');
+    const { Ed25519Keypair } = await import('../../src/store/keys.ts');
+    const { SANDBOX_VAULT_LOSS } = await import('../../src/sandbox/fixtures/scenario.ts');
+    const database = join(dir, 'inspect.db');
+    const store = await openStore({ database, auditKey: Ed25519Keypair.generate() });
+    const e = loss.event;
+    await store.recordLossEvent({
+      vault: e.vault, reserve: e.reserve, signature: e.signature, vaultLoss: e.vaultLoss, evidence: e.evidence, recordedLoss: SANDBOX_VAULT_LOSS,
+      forgiven: 1_000_000_000_000n, blockTime: 1_764_400_000, slot: 312_000_000n, transaction: (loss.transaction.stored as { result: never }).result, recordedBy: 'test',
+    });
+    await store.close();
+    const r = await inspect(1, '--policy', 'policies/example.yaml', '--database', database, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).allowed).toBe(true);
+    const missing = await inspect(1, '--policy', 'policies/example.yaml', '--database', join(dir, 'absent.db'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot open the store/);
+  });
+});

@@ -39,7 +39,12 @@ async function freePort(): Promise<number> {
 
 export interface Cluster {
   readonly url: string;
+  /** Stops the server for good and removes its files. */
   stop(): void;
+  /** Stops the server (`pg_ctl stop -m fast`), keeping its data, to test an outage. */
+  halt(): void;
+  /** Starts a halted server again on the same port and data. */
+  resume(): void;
 }
 
 /** Starts a cluster in a temp dir; output goes to files (the server inherits stdout otherwise). */
@@ -64,8 +69,20 @@ export async function startCluster(bin: string): Promise<Cluster> {
   } finally {
     closeSync(log);
   }
+  const pgCtl = (args: string) => {
+    const out = openSync(join(base, 'ctl.log'), 'a');
+    try {
+      run2(`PATH=${bin}:$PATH pg_ctl -D ${data} ${args}`, out);
+    } finally {
+      closeSync(out);
+    }
+  };
+  const run2 = (cmd: string, out: number) =>
+    asRoot ? execFileSync('su', ['postgres', '-c', cmd], { stdio: ['ignore', out, out] }) : execFileSync('sh', ['-c', cmd], { stdio: ['ignore', out, out] });
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    halt: () => pgCtl('-m fast -w stop'),
+    resume: () => pgCtl(`-l ${join(base, 'server.log')} -o "-p ${port} -k ${sock} -c listen_addresses=127.0.0.1 -c fsync=off" -w start`),
     stop() {
       const out = openSync(join(base, 'stop.log'), 'a');
       try {
