@@ -153,7 +153,7 @@ describe('backstop inspect --policy --database: loss events and ledger from the 
     const e = loss.event;
     await store.recordLossEvent({
       vault: e.vault, reserve: e.reserve, signature: e.signature, vaultLoss: e.vaultLoss, evidence: e.evidence, recordedLoss: SANDBOX_VAULT_LOSS,
-      forgiven: 1_000_000_000_000n, blockTime: 1_764_400_000, slot: 312_000_000n, transaction: (loss.transaction.stored as { result: never }).result, recordedBy: 'test',
+      forgiven: 1_000_000_000_000n, blockTime: 1_764_400_000, slot: 312_000_000n, transaction: (loss.transaction.stored as unknown as { result: never }).result, recordedBy: 'test',
     });
     await store.close();
     const r = await inspect(1, '--policy', 'policies/example.yaml', '--database', database, '--json');

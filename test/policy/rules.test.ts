@@ -494,16 +494,22 @@ describe('destination-escrow', () => {
   it('fails a Token-2022 escrow with extensions other than ImmutableOwner', () => {
     const t22 = address(TOKEN_2022_PROGRAM_ID.toBase58());
     const mint = sharesMintAccount({ programId: t22 });
-    const d = run({ accounts: [mint, escrowAccount({ programId: t22, extensions: [extension.immutableOwner(), extension.memoTransfer()] })] });
+    const instructions = withdrawalInstructions({ amount: PENDING_AMOUNT, tokenProgram: t22 });
+    const d = run({ instructions, accounts: [mint, escrowAccount({ programId: t22, extensions: [extension.immutableOwner(), extension.memoTransfer()] })] });
     expectDenied(d, 'destination-escrow', 'fail', /extensions/);
-    const ok = run({ accounts: [mint, escrowAccount({ programId: t22, extensions: [extension.immutableOwner()] })] });
+    const ok = run({ instructions, accounts: [mint, escrowAccount({ programId: t22, extensions: [extension.immutableOwner()] })] });
     expect(rule(ok, 'destination-escrow').outcome, rule(ok, 'destination-escrow').reason).toBe('pass');
   });
   it('fails a Token-2022 shares mint with PermanentDelegate or TransferHook', () => {
     const t22 = address(TOKEN_2022_PROGRAM_ID.toBase58());
     const escrow = escrowAccount({ programId: t22, extensions: [extension.immutableOwner()] });
-    expectDenied(run({ accounts: [escrow, sharesMintAccount({ programId: t22, extensions: [extension.permanentDelegate(SANDBOX.outsider)] })] }), 'destination-escrow', 'fail', /PermanentDelegate/);
-    expectDenied(run({ accounts: [escrow, sharesMintAccount({ programId: t22, extensions: [extension.transferHook({ programId: SANDBOX.outsider })] })] }), 'destination-escrow', 'fail', /TransferHook/);
+    const instructions = withdrawalInstructions({ amount: PENDING_AMOUNT, tokenProgram: t22 });
+    expectDenied(run({ instructions, accounts: [escrow, sharesMintAccount({ programId: t22, extensions: [extension.permanentDelegate(SANDBOX.outsider)] })] }), 'destination-escrow', 'fail', /PermanentDelegate/);
+    expectDenied(run({ instructions, accounts: [escrow, sharesMintAccount({ programId: t22, extensions: [extension.transferHook({ programId: SANDBOX.outsider })] })] }), 'destination-escrow', 'fail', /TransferHook/);
+  });
+  it('fails a transfer run by another token program than the mint’s', () => {
+    const t22 = address(TOKEN_2022_PROGRAM_ID.toBase58());
+    expectDenied(withIxs(withdrawalInstructions({ amount: PENDING_AMOUNT, tokenProgram: t22 })), 'destination-escrow', 'fail', /token program/);
   });
   it('fails an escrow authority that is a wallet (on curve) unless walletAuthority', () => {
     const wallet = SANDBOX.outsider;

@@ -58,6 +58,7 @@ export const destinationEscrow: Rule = {
     if (a.mint !== escrow.mint || escrow.mint !== sharesMint) {
       return fail(`the escrow holds mint ${a.mint}; registered ${escrow.mint}; the vault's shares mint is ${sharesMint}`, facts);
     }
+    if (transfer.programId !== mint.value.programId) return fail(`the transfer runs ${transfer.programId}, not the shares mint's token program ${mint.value.programId}`, facts);
     if (transfer.kind === 'token-transfer-checked' && transfer.mint !== sharesMint) {
       return fail(`the transfer names mint ${transfer.mint}, not the shares mint`, facts);
     }
