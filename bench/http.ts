@@ -23,6 +23,7 @@ import { openStore } from '../src/store/open.ts';
 import { SILENT_LOG, SILENT_NOTIFIER, type CoSigner } from '../src/workflow/ports.ts';
 import { Workflow } from '../src/workflow/workflow.ts';
 import type { BenchRow } from './run.ts';
+import { startServiceProcess } from './service-process.ts';
 
 const REQUESTS = 3000;
 const CONCURRENCY = 16;
@@ -34,7 +35,7 @@ interface Req {
 }
 
 /** Sends every request (CONCURRENCY at a time) and returns requests per second and the statuses seen. */
-async function drive(url: string, reqs: readonly Req[]): Promise<{ rps: number; statuses: Set<number> }> {
+export async function drive(url: string, reqs: readonly Req[]): Promise<{ rps: number; statuses: Set<number> }> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const { hostname, port } = new URL(url);
   const statuses = new Set<number>();
@@ -61,7 +62,6 @@ async function drive(url: string, reqs: readonly Req[]): Promise<{ rps: number; 
 }
 
 export async function httpBench(): Promise<BenchRow[]> {
-  const rssBefore = process.memoryUsage().rss / 1024 / 1024;
   // Nothing here reaches the chain (unknown vault, stored answers, forgeries): no harness needed.
   const store = await openStore({ database: join(mkdtempSync(join(tmpdir(), 'backstop-bench-http-')), 'b.db'), auditKey: Ed25519Keypair.generate() });
   const parsed = parsePolicyText(examplePolicyText(), 'policies/example.yaml');
@@ -114,18 +114,47 @@ export async function httpBench(): Promise<BenchRow[]> {
     check(idem.statuses, 404);
     check(valid404.statuses, 404);
     check(forg.statuses, 401);
-    const rss = process.memoryUsage().rss / 1024 / 1024;
     return [
       { name: 'bare express POST (same body, same client)', value: rate(b.rps) },
       { name: 'signed: idempotent stored answer (verify, cached answer)', value: rate(idem.rps), goal: `≥ ${rate(b.rps * 0.5)} (0.5 × bare)`, ok: idem.rps >= b.rps * 0.5 },
       { name: 'signed: 404 unknown vault (verify, read, audited write)', value: rate(valid404.rps), goal: `≥ ${rate(b.rps * 0.5)} (0.5 × bare)`, ok: valid404.rps >= b.rps * 0.5 },
       { name: 'forged signature: 401 (one verify, no store)', value: rate(forg.rps), goal: '≥ every valid path (±5% noise)', ok: forg.rps >= 0.95 * Math.max(idem.rps, valid404.rps) },
-      { name: 'RSS before the HTTP runs (imports, under tsx)', value: `${rssBefore.toFixed(1)} MB` },
-      { name: `RSS after ${4 * REQUESTS} requests`, value: `${rss.toFixed(1)} MB`, goal: '< 200 MB', ok: rss < 200 },
+      ...(await serviceRss()),
     ];
   } finally {
     await server.close();
     await bareServer.close();
     await store.close();
+  }
+}
+
+/** Memory of the production service process (`bin/backstop.js start` in a child), after start-up and after a load. */
+async function serviceRss(): Promise<BenchRow[]> {
+  const service = await startServiceProcess(process.env.BENCH_SERVICE_NODE_OPTIONS !== undefined ? { nodeOptions: process.env.BENCH_SERVICE_NODE_OPTIONS } : {});
+  try {
+    const started = service.rssMb();
+    const path = '/v1/loss-events';
+    const now = Math.floor(Date.now() / 1000);
+    const signed = (i: number, extra: Record<string, string> = {}): Req => {
+      const body = { vault: SANDBOX.outsider, reserve: SANDBOX.reserve, signature: sandboxLoss().event.signature, vaultLoss: SANDBOX_VAULT_LOSS.toString(), note: `rss ${i}` };
+      const s = signRequest({ source: service.source.id, key: service.source.key, method: 'POST', path, body, timestamp: now - (i % 200) });
+      return { path, headers: { ...s.headers, 'content-type': 'application/json', ...extra }, body: s.body };
+    };
+    const fresh = Array.from({ length: REQUESTS }, (_, i) => signed(i));
+    const keyed = signed(REQUESTS + 1, { 'idempotency-key': 'rss-1' });
+    const forged = fresh.map((r) => ({ ...r, headers: { ...r.headers, 'x-backstop-signature': Buffer.alloc(64, 7).toString('base64') } }));
+    // Production's per-source rate limit (burst 60, 10/s) answers most valid requests 429 after verifying them.
+    const runs = [await drive(service.url, fresh), await drive(service.url, Array.from({ length: REQUESTS }, () => keyed)), await drive(service.url, forged)];
+    const statuses = new Set(runs.flatMap((r) => [...r.statuses]));
+    if ([...statuses].some((s) => ![401, 404, 429].includes(s))) throw new Error(`the service process answered ${[...statuses].join(', ')}`);
+    const loaded = service.rssMb();
+    const peak = service.peakRssMb();
+    return [
+      { name: 'service process RSS after start (bin/backstop.js start)', value: `${started.toFixed(1)} MB`, goal: '< 200 MB', ok: started < 200 },
+      { name: `service process RSS after ${3 * REQUESTS} requests (${[...statuses].sort().join('/')})`, value: `${loaded.toFixed(1)} MB`, goal: '< 200 MB', ok: loaded < 200 },
+      { name: 'service process peak RSS', value: `${peak.toFixed(1)} MB`, goal: '< 200 MB', ok: peak < 200 },
+    ];
+  } finally {
+    await service.stop();
   }
 }

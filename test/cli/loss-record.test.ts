@@ -38,7 +38,10 @@ describe('backstop loss record', () => {
     expect(event.evidence.vaultCTokens).toBe('900000000000');
   });
   it('refuses a duplicate and an unverifiable loss (exit 1), and an unreachable RPC (exit 2)', async () => {
-    const [dup, bad, down] = await Promise.all([record(ok.signature), record(failed.signature), record(lossTransaction({ name: 'x' }).signature, [], 'http://127.0.0.1:9')]);
+    // One at a time: each run holds the store's instance lock while it writes.
+    const dup = await record(ok.signature);
+    const bad = await record(failed.signature);
+    const down = await record(lossTransaction({ name: 'x' }).signature, [], 'http://127.0.0.1:9');
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/already recorded/);
     expect(bad.code).toBe(1);
