@@ -11,6 +11,7 @@ import { ChainProposalCreator } from './cosign/creator.ts';
 import type { Signer } from './cosign/signer.ts';
 import type { PolicyRegistry } from './policy/registry.ts';
 import { createApp, createMetrics, countDecisions, feeBalanceReady, rpcReady, startHttpServer, storeReady, type Readiness } from './server/index.ts';
+import { InstanceLocked } from './store/errors.ts';
 import type { SqlStore } from './store/sql-store.ts';
 import { createBot, WEBHOOK_PATH, type BotHandle } from './telegram/bot.ts';
 import { TelegramNotifier } from './telegram/notifier.ts';
@@ -104,6 +105,16 @@ export async function startService(parts: ServiceParts): Promise<RunningService>
   const loops: Loop[] = [];
   const started = Date.now();
   const poll = new Loop('poll', intervals.pollMs, async () => {
+    try {
+      await store.ensureInstanceLock(); // never sign while another instance may act on this database
+    } catch (err) {
+      if (err instanceof InstanceLocked) {
+        log.error({ err: err.message }, 'another instance holds this database: stopping');
+        process.exitCode = 1;
+        void running.stop();
+      }
+      throw err;
+    }
     const report = await pollOnce(workflow);
     if (report.errors.length > 0) throw new Error(report.errors.join('; ')); // back off; lastSuccess stays old
   }, log);
@@ -130,7 +141,7 @@ export async function startService(parts: ServiceParts): Promise<RunningService>
   log.info({ url: http.url, policies: policies.all().map((p) => p.file), telegram: bot ? (parts.telegram?.webhook ? 'webhook' : 'long polling') : 'off' }, 'backstop is running');
 
   let stopped = false;
-  return {
+  const running: RunningService = {
     url: http.url,
     port: http.port,
     workflow,
@@ -147,4 +158,5 @@ export async function startService(parts: ServiceParts): Promise<RunningService>
       await store.close();
     },
   };
+  return running;
 }

@@ -39,6 +39,8 @@ export interface SqlEngine {
   /** Takes a named exclusive lock inside `tx` (a no-op where the transaction already excludes writers). */
   lock(tx: SqlConn, name: LockName): Promise<void>;
   acquireInstanceLock(): Promise<AcquiredLock>;
+  /** Re-takes the instance lock if it was lost (a dropped connection, a removed lock file); throws InstanceLocked if another holds it. */
+  ensureInstanceLock(): Promise<void>;
   isInstanceLocked(): Promise<InstanceLockInfo | null>;
   close(): Promise<void>;
 }

@@ -169,6 +169,9 @@ export class PostgresEngine implements SqlEngine {
     client.on('error', () => {
       this.instanceLockLost = true;
     });
+    client.on('end', () => {
+      if (this.lockClient === client) this.instanceLockLost = true;
+    });
     try {
       await client.connect();
       const { rows } = await client.query('SELECT pg_try_advisory_lock($1, 1) AS ok', [INSTANCE_NS]);
@@ -184,6 +187,15 @@ export class PostgresEngine implements SqlEngine {
     }
     this.lockClient = client;
     return { tookOverFrom: null };
+  }
+
+  async ensureInstanceLock(): Promise<void> {
+    if (this.lockClient === null || !this.instanceLockLost) return;
+    // The session that held the advisory lock is gone, and the lock with it: take it again.
+    await this.lockClient.end().catch(() => undefined);
+    this.lockClient = null;
+    this.instanceLockLost = false;
+    await this.acquireInstanceLock();
   }
 
   async isInstanceLocked(): Promise<InstanceLockInfo | null> {

@@ -117,6 +117,10 @@ export class SqlStore implements Store {
     return this.engine.acquireInstanceLock();
   }
 
+  ensureInstanceLock(): Promise<void> {
+    return this.engine.ensureInstanceLock();
+  }
+
   isInstanceLocked(): Promise<InstanceLockInfo | null> {
     return this.engine.isInstanceLocked();
   }

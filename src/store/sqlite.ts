@@ -203,6 +203,14 @@ export class SqliteEngine implements SqlEngine {
     throw new InstanceLocked(`lock file ${this.lockPath} keeps changing`, this.location);
   }
 
+  async ensureInstanceLock(): Promise<void> {
+    if (this.lockPath === null || !this.holdsLock) return;
+    const held = this.readLock();
+    if (held !== null && held.pid === process.pid && held.host === hostname()) return;
+    this.holdsLock = false; // the lock file was removed or replaced: take it again, or learn who has it
+    await this.acquireInstanceLock();
+  }
+
   async isInstanceLocked(): Promise<InstanceLockInfo | null> {
     const held = this.readLock();
     if (held === null) return null;

@@ -266,6 +266,8 @@ export interface Store {
   schemaVersion(): Promise<number>;
 
   acquireInstanceLock(): Promise<AcquiredLock>;
+  /** A running instance checks it still holds the lock (re-taking a lost one); InstanceLocked if another took it. */
+  ensureInstanceLock(): Promise<void>;
   /** Who holds the instance lock, or null (does not take it). */
   isInstanceLocked(): Promise<InstanceLockInfo | null>;
   close(): Promise<void>;

@@ -87,6 +87,27 @@ describeEngines('store', (engine) => {
       store = await open(db); // for afterEach
     });
 
+    it('a running instance keeps its lock, re-takes a lost one, and learns when another took it', async () => {
+      await store.acquireInstanceLock();
+      await expect(store.ensureInstanceLock()).resolves.toBeUndefined();
+      if (engine === 'sqlite') {
+        const { rmSync } = await import('node:fs');
+        rmSync(`${db.database}.lock`); // an operator removed the lock file
+        await store.ensureInstanceLock();
+        expect(JSON.parse(readFileSync(`${db.database}.lock`, 'utf8')).pid).toBe(process.pid);
+        writeFileSync(`${db.database}.lock`, JSON.stringify({ pid: 1, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' })); // pid 1 is alive
+        await expect(store.ensureInstanceLock()).rejects.toBeInstanceOf(InstanceLocked);
+        rmSync(`${db.database}.lock`);
+      } else {
+        const engineOf = store.sql as unknown as { lockClient: { end(): Promise<void> } | null };
+        await engineOf.lockClient!.end(); // the session holding the advisory lock dropped
+        await new Promise((r) => setTimeout(r, 50));
+        await store.ensureInstanceLock();
+        const second = await another();
+        await expect(second.acquireInstanceLock()).rejects.toBeInstanceOf(InstanceLocked);
+      }
+    });
+
     if (engine === 'sqlite') {
       it('takes over a stale lock whose pid is no longer alive, and says so', async () => {
         const deadPid = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString());
