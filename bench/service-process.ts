@@ -1,6 +1,6 @@
 /**
  * The real production service in a child process, for measuring ITS memory (not the bench's):
- * `node bin/backstop.js start` exactly as deployed, configured through the environment with fresh
+ * `bin/backstop.js start` executed as deployed (`npx backstop start`), configured through the environment with fresh
  * keys, a policy with no sandbox address, a SQLite database in a temp dir, a Telegram stub on
  * 127.0.0.1 (getMe, setMyCommands, deleteWebhook, empty getUpdates) and an RPC URL that refuses
  * connections (the poller backs off; nothing here needs the chain).
@@ -62,7 +62,7 @@ function telegramStub(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** Starts `node bin/backstop.js start` (production) and waits for its "backstop is running" line. */
+/** Starts `bin/backstop.js start` (production) and waits for its "backstop is running" line. */
 export async function startServiceProcess(options: { nodeOptions?: string } = {}): Promise<ServiceProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'backstop-bench-service-'));
   const cosigner = Ed25519Keypair.generate();
@@ -90,7 +90,8 @@ export async function startServiceProcess(options: { nodeOptions?: string } = {}
     LOG_LEVEL: 'info',
     ...(options.nodeOptions !== undefined ? { NODE_OPTIONS: options.nodeOptions } : {}),
   };
-  const child: ChildProcess = spawn(process.execPath, [join(REPO, 'bin/backstop.js'), 'start'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Executed as a program (not `node bin/backstop.js`) so its shebang's V8 flags apply, as under npx.
+  const child: ChildProcess = spawn(join(REPO, 'bin/backstop.js'), ['start'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => void (stderr += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {

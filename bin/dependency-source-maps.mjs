@@ -6,11 +6,12 @@
  * files (transformed by tsx, maps inline) keep their maps; dependencies' stack frames point at
  * their published JavaScript, as they would under plain node.
  */
-const COMMENT = /^\/\/# sourceMappingURL=\S+\s*$/m;
+// Every such line: some packages carry the comment twice.
+const COMMENT = /^\/\/# sourceMappingURL=.*$/gm;
 
 export async function load(url, context, nextLoad) {
   const result = await nextLoad(url, context);
   if (result.format !== 'module' || result.source == null || !url.includes('/node_modules/')) return result;
   const text = typeof result.source === 'string' ? result.source : Buffer.from(result.source).toString('utf8');
-  return COMMENT.test(text) ? { ...result, source: text.replace(COMMENT, '') } : result;
+  return text.includes('//# sourceMappingURL=') ? { ...result, source: text.replace(COMMENT, '') } : result;
 }
