@@ -18,7 +18,6 @@ import {
 } from './accounts/squads.ts';
 import { computeDigest } from './digest.ts';
 import { proposalPdaOf, transactionPdaOf, vaultPdaOf } from './pda.ts';
-import { MalformedAccount, WrongDiscriminator, WrongOwner } from './errors.ts';
 import { decodeInstruction, type DecodedInstruction, type InstructionAccount } from './instructions.ts';
 import { readAccount, type AccountMap, type AccountResult, type AccountSource, type Read } from './types.ts';
 

@@ -36,7 +36,7 @@ import { farmAccount } from '../../src/sandbox/fixtures/farm.ts';
 import { vaultAccount, worldAllocation } from '../../src/sandbox/fixtures/kvault.ts';
 import { lookupTableAccount, toWeb3LookupTable } from '../../src/sandbox/fixtures/lookup-table.ts';
 import { configTransactionAccount, batchAccount, multisigAccount, proposalAccount, vaultTransactionAccount, withdrawalInstructions } from '../../src/sandbox/fixtures/squads.ts';
-import { escrowAccount, extension, sharesMintAccount, tokenAccount } from '../../src/sandbox/fixtures/token.ts';
+import { escrowAccount, extension, sharesMintAccount } from '../../src/sandbox/fixtures/token.ts';
 import { FARM_TOTAL_STAKED, ONE } from '../../src/sandbox/fixtures/world.ts';
 import { SANDBOX } from '../../src/sandbox/seeds.ts';
 import type { Policy } from '../../src/policy/schema.ts';

@@ -23,11 +23,12 @@ import { signRequest } from '../../src/server/signing.ts';
 import { StoreUnavailable } from '../../src/store/errors.ts';
 import { Ed25519Keypair } from '../../src/store/keys.ts';
 import { openStore } from '../../src/store/open.ts';
-import type { IntentRecord, Store } from '../../src/store/types.ts';
-import type { CoSigner, Log } from '../../src/workflow/ports.ts';
+import type { Store } from '../../src/store/types.ts';
+import type { Log } from '../../src/workflow/ports.ts';
 import { SILENT_NOTIFIER } from '../../src/workflow/ports.ts';
 import { Workflow } from '../../src/workflow/workflow.ts';
 import { toJsonText } from '../../src/util/json.ts';
+import { NO_COSIGNER } from '../support/workflow-doubles.ts';
 
 export const READ_TOKEN = 'test-read-token-0123456789';
 /** The example policy's source. */
@@ -42,16 +43,6 @@ export const OTHER = {
 };
 export const LOSS_SIGNATURE = sandboxLoss().event.signature;
 
-/** A co-signer that never signs anything (these tests stop before signing). */
-const NO_COSIGNER: CoSigner = {
-  address: SANDBOX.cosigner,
-  prepareApproval: async (): Promise<IntentRecord> => {
-    throw new Error('not in these tests');
-  },
-  send: async () => {},
-  approvalStatus: async () => ({ kind: 'pending' }),
-  reject: async () => {},
-};
 
 /** A log that keeps every line (to check that no secret is logged). */
 export class CapturingLog implements Log {

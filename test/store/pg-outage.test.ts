@@ -12,10 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ChainReader } from '../../src/chain/reader.ts';
 import { ChainCoSigner } from '../../src/cosign/cosigner.ts';
 import { keypairSigner } from '../../src/cosign/signer.ts';
-import { parsePolicyText } from '../../src/policy/load.ts';
-import { PolicyRegistry } from '../../src/policy/registry.ts';
 import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
-import { examplePolicyText, sandboxLoss, SANDBOX_VAULT_LOSS } from '../../src/sandbox/fixtures/scenario.ts';
+import { sandboxLoss, SANDBOX_VAULT_LOSS } from '../../src/sandbox/fixtures/scenario.ts';
 import { SANDBOX, SANDBOX_KEYPAIRS, SANDBOX_TELEGRAM, PROGRAMS } from '../../src/sandbox/seeds.ts';
 import { seedSandboxChain } from '../../src/sandbox/world.ts';
 import { createApp } from '../../src/server/app.ts';
@@ -27,7 +25,6 @@ import { StoreUnavailable } from '../../src/store/errors.ts';
 import { Ed25519Keypair } from '../../src/store/keys.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
-import type { Notifier } from '../../src/workflow/ports.ts';
 import { SILENT_LOG } from '../../src/workflow/ports.ts';
 import { digestField, handlePress, NOT_RECORDED, type Press } from '../../src/workflow/votes.ts';
 import { pollOnce } from '../../src/workflow/watch.ts';
@@ -35,6 +32,7 @@ import { Workflow } from '../../src/workflow/workflow.ts';
 import { decodeSent } from '../cosign/support.ts';
 import { lossBody, raw, send } from '../server/helpers.ts';
 import { createTestDatabase, findPostgresBin, pgRequired, startCluster, type Cluster } from '../support/postgres.ts';
+import { cardNotifier, exampleRegistry } from '../support/workflow-doubles.ts';
 
 const { generated } = multisigSdk;
 const disc = (d: number[] | Uint8Array) => Buffer.from(d).toString('hex');
@@ -78,19 +76,8 @@ describe('PostgreSQL stopped mid-run', () => {
     // As the service does: the instance lock's own connection also drops in the outage, and must not crash the process.
     await store.acquireInstanceLock();
     const chain = new ChainReader({ rpcUrl: harness.url, retries: 0, timeoutMs: 5000 });
-    const parsed = parsePolicyText(examplePolicyText(), 'policies/example.yaml');
-    if (!parsed.ok) throw new Error('example policy invalid');
-    const policies = PolicyRegistry.of([{ file: 'policies/example.yaml', policy: parsed.policy, revision: parsed.revision }]);
-    let nextMessage = 100;
-    const notifier: Notifier = {
-      async proposalChanged(rowId) {
-        if (!(await store.getCard(rowId))) {
-          await store.upsertCard({ proposalRowId: rowId, chatId: SANDBOX_TELEGRAM.chatId, messageId: nextMessage++, lastRenderedHash: null, pendingRender: false });
-        }
-      },
-      async remind() {},
-      async alert() {},
-    };
+    const policies = exampleRegistry();
+    const notifier = cardNotifier(() => store);
     const cosigner = new ChainCoSigner({ chain, store, signer: COSIGNER, log: SILENT_LOG });
     wf = new Workflow({ store, chain, policies, notifier, cosigner, log: SILENT_LOG, clock: () => NOW });
     const metrics = createMetrics({ chain, processMetrics: false });

@@ -11,18 +11,18 @@ import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient.js';
 import { ChainReader } from '../../src/chain/reader.ts';
 import type { AccountData } from '../../src/chain/types.ts';
-import { parsePolicyText } from '../../src/policy/load.ts';
+import { exampleRegistry, RecordingCoSigner } from '../support/workflow-doubles.ts';
 import { PolicyRegistry } from '../../src/policy/registry.ts';
 import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
-import { examplePolicyText, PENDING_AMOUNT, proposalAccounts, sandboxLoss, SANDBOX_VAULT_LOSS, worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
+import { PENDING_AMOUNT, proposalAccounts, sandboxLoss, SANDBOX_VAULT_LOSS, worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
 import { withdrawalInstructions } from '../../src/sandbox/fixtures/squads.ts';
 import { SANDBOX, SANDBOX_TELEGRAM } from '../../src/sandbox/seeds.ts';
 import { Ed25519Keypair } from '../../src/store/keys.ts';
 import { openStore } from '../../src/store/open.ts';
-import type { IntentRecord, ProposalRecord, Store } from '../../src/store/types.ts';
+import type { ProposalRecord, Store } from '../../src/store/types.ts';
 import { createBot, type BotHandle } from '../../src/telegram/bot.ts';
 import { TelegramNotifier } from '../../src/telegram/notifier.ts';
-import type { ApprovalStatus, CoSigner, Log } from '../../src/workflow/ports.ts';
+import type { Log } from '../../src/workflow/ports.ts';
 import { SILENT_LOG } from '../../src/workflow/ports.ts';
 import { digestField } from '../../src/workflow/votes.ts';
 import { Workflow } from '../../src/workflow/workflow.ts';
@@ -54,26 +54,6 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
   }
 }
 
-/** A co-signer that stores intents and records what it was asked to send (no chain). */
-export class TestCoSigner implements CoSigner {
-  readonly address = SANDBOX.cosigner;
-  status: ApprovalStatus = { kind: 'pending' };
-  sent: string[] = [];
-  rejected: string[] = [];
-  constructor(private readonly store: () => Store) {}
-  async prepareApproval({ row }: Parameters<CoSigner['prepareApproval']>[0]): Promise<IntentRecord> {
-    return this.store().recordIntent({ proposal: row.id, kind: 'approve-execute', transaction: new Uint8Array([1, 2, 3]), signature: `sig-${row.rowId}-${this.sent.length}`, blockhash: 'bh', lastValidBlockHeight: 1000n, status: 'sent' });
-  }
-  async send(intent: IntentRecord) {
-    this.sent.push(intent.signature);
-  }
-  async approvalStatus(): Promise<ApprovalStatus> {
-    return this.status;
-  }
-  async reject({ row }: Parameters<CoSigner['reject']>[0]) {
-    this.rejected.push(row.id);
-  }
-}
 
 export interface World {
   harness: Harness;
@@ -87,7 +67,7 @@ export interface World {
   wf: Workflow;
   notifier: TelegramNotifier;
   bot: BotHandle;
-  cosigner: TestCoSigner;
+  cosigner: RecordingCoSigner;
   /** A Telegram user in the policy chat. */
   user(id: number, name?: string): TelegramClient;
   recordLoss(): Promise<unknown>;
@@ -117,9 +97,7 @@ export async function startWorld(o: { log?: Log } = {}): Promise<World> {
   const auditKey = Ed25519Keypair.generate();
   const dbFile = join(mkdtempSync(join(tmpdir(), 'backstop-tg-')), 'b.db');
   const store = await openStore({ database: dbFile, auditKey });
-  const parsed = parsePolicyText(examplePolicyText(), 'policies/example.yaml');
-  if (!parsed.ok) throw new Error('example policy invalid');
-  const policies = PolicyRegistry.of([{ file: 'policies/example.yaml', policy: parsed.policy, revision: parsed.revision }]);
+  const policies = exampleRegistry();
   const port = await freePort();
   const tg = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
   await tg.start();
@@ -128,7 +106,7 @@ export async function startWorld(o: { log?: Log } = {}): Promise<World> {
 
   const world = { harness, store, dbFile, auditKey, policies, clock, tg, apiRoot } as unknown as World;
   const build = async () => {
-    world.cosigner = new TestCoSigner(() => world.store);
+    world.cosigner = new RecordingCoSigner(() => world.store);
     world.notifier = new TelegramNotifier({ token: TOKEN, apiRoot, store: world.store, policies, log, clock: () => clock.now });
     world.wf = new Workflow({
       store: world.store,

@@ -16,11 +16,11 @@ import { SANDBOX, SANDBOX_TELEGRAM } from '../../src/sandbox/seeds.ts';
 import { seedSandboxChain } from '../../src/sandbox/world.ts';
 import { Ed25519Keypair } from '../../src/store/keys.ts';
 import { openStore } from '../../src/store/open.ts';
-import type { IntentRecord, Store } from '../../src/store/types.ts';
-import type { CoSigner, Notifier } from '../../src/workflow/ports.ts';
+import type { Store } from '../../src/store/types.ts';
 import { SILENT_LOG } from '../../src/workflow/ports.ts';
 import { currentTally, digestField, handlePress, type PressAction } from '../../src/workflow/votes.ts';
 import { Workflow } from '../../src/workflow/workflow.ts';
+import { cardNotifier, NO_COSIGNER } from '../support/workflow-doubles.ts';
 
 const EXAMPLE = examplePolicyText();
 const COUNCIL_LINE = '    - { name: dave, telegramId: 2003 }\n';
@@ -31,16 +31,6 @@ const WITHOUT_DAVE = EXAMPLE.replace(COUNCIL_LINE, '');
 /** The example with a curator listed twice in the council (a Telegram id may appear once). */
 const INVALID = EXAMPLE.replace(COUNCIL_LINE, `${COUNCIL_LINE}    - { name: alice-again, telegramId: 1001 }\n`);
 
-/** A co-signer that is never reached (no proposal here gets to signing). */
-const NO_COSIGNER: CoSigner = {
-  address: SANDBOX.cosigner,
-  prepareApproval: async (): Promise<IntentRecord> => {
-    throw new Error('not in these tests');
-  },
-  send: async () => {},
-  approvalStatus: async () => ({ kind: 'pending' }),
-  reject: async () => {},
-};
 
 let harness: Harness;
 let store: Store;
@@ -59,18 +49,7 @@ beforeEach(async () => {
   policies = await PolicyRegistry.load(join(dir, 'policies'));
   store = await openStore({ database: join(dir, 'b.db'), auditKey: Ed25519Keypair.generate() });
   alerts.length = 0;
-  let nextMessage = 100;
-  const notifier: Notifier = {
-    async proposalChanged(rowId) {
-      if (!(await store.getCard(rowId))) {
-        await store.upsertCard({ proposalRowId: rowId, chatId: SANDBOX_TELEGRAM.chatId, messageId: nextMessage++, lastRenderedHash: null, pendingRender: false });
-      }
-    },
-    async remind() {},
-    async alert(_chat, text) {
-      alerts.push(text);
-    },
-  };
+  const notifier = cardNotifier(() => store, alerts);
   wf = new Workflow({
     store,
     chain: new ChainReader({ rpcUrl: harness.url, retries: 0, timeoutMs: 3000 }),

@@ -9,16 +9,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChainReader } from '../../src/chain/reader.ts';
 import type { AccountData } from '../../src/chain/types.ts';
-import { parsePolicyText } from '../../src/policy/load.ts';
-import { PolicyRegistry } from '../../src/policy/registry.ts';
+import { exampleRegistry, RecordingCoSigner } from '../support/workflow-doubles.ts';
 import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
-import { examplePolicyText, PENDING_AMOUNT, proposalAccounts, sandboxLoss, SANDBOX_VAULT_LOSS, worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
+import { PENDING_AMOUNT, proposalAccounts, sandboxLoss, SANDBOX_VAULT_LOSS, worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
 import { proposalAccount, withdrawalInstructions } from '../../src/sandbox/fixtures/squads.ts';
 import { SANDBOX, SANDBOX_TELEGRAM } from '../../src/sandbox/seeds.ts';
 import { Ed25519Keypair } from '../../src/store/keys.ts';
 import { openStore } from '../../src/store/open.ts';
-import type { IntentRecord, Store } from '../../src/store/types.ts';
-import type { ApprovalStatus, CoSigner, Notifier } from '../../src/workflow/ports.ts';
+import type { Store } from '../../src/store/types.ts';
+import type { Notifier } from '../../src/workflow/ports.ts';
 import { SILENT_LOG } from '../../src/workflow/ports.ts';
 import { runDueTimers } from '../../src/workflow/tick.ts';
 import { digestField, handlePress, type PressAction } from '../../src/workflow/votes.ts';
@@ -35,26 +34,7 @@ const cards = new Map<number, number>(); // rowId → messageId
 const reminders: { rowId: number; missing: readonly string[] }[] = [];
 let nextMessageId = 100;
 
-class TestCoSigner implements CoSigner {
-  readonly address = SANDBOX.cosigner;
-  status: ApprovalStatus = { kind: 'pending' };
-  sent: string[] = [];
-  rejected: string[] = [];
-  constructor(private readonly s: () => Store) {}
-  async prepareApproval({ row }: Parameters<CoSigner['prepareApproval']>[0]): Promise<IntentRecord> {
-    return this.s().recordIntent({ proposal: row.id, kind: 'approve-execute', transaction: new Uint8Array([1, 2, 3]), signature: `sig-${row.id}-${this.sent.length}`, blockhash: 'bh', lastValidBlockHeight: 1000n, status: 'sent' });
-  }
-  async send(intent: IntentRecord) {
-    this.sent.push(intent.signature);
-  }
-  async approvalStatus(): Promise<ApprovalStatus> {
-    return this.status;
-  }
-  async reject({ row }: Parameters<CoSigner['reject']>[0]) {
-    this.rejected.push(row.id);
-  }
-}
-let cosigner: TestCoSigner;
+let cosigner: RecordingCoSigner;
 
 const notifier: Notifier = {
   async proposalChanged(rowId) {
@@ -87,13 +67,11 @@ beforeEach(async () => {
   clock = new Date('2026-12-01T10:00:00Z');
   cards.clear();
   reminders.length = 0;
-  cosigner = new TestCoSigner(() => store);
-  const parsed = parsePolicyText(examplePolicyText(), 'policies/example.yaml');
-  if (!parsed.ok) throw new Error('example policy invalid');
+  cosigner = new RecordingCoSigner(() => store);
   wf = new Workflow({
     store,
     chain: new ChainReader({ rpcUrl: harness.url, retries: 0, timeoutMs: 3000 }),
-    policies: PolicyRegistry.of([{ file: 'policies/example.yaml', policy: parsed.policy, revision: parsed.revision }]),
+    policies: exampleRegistry(),
     notifier,
     cosigner,
     log: SILENT_LOG,

@@ -2,7 +2,7 @@
  * Farms (kfarms) account decoders: FarmState and UserState, via farms-sdk's codama decoders.
  * Those decoders check neither owner nor discriminator (KAMINO.md §11), so we do it first.
  */
-import { address, type Address } from '@solana/kit';
+import { type Address } from '@solana/kit';
 // Deep import: the package root loads kliquidity/orca/raydium (~0.8 s); this path loads only the codecs.
 import {
   FARM_STATE_DISCRIMINATOR,

@@ -6,7 +6,6 @@
  * cTokens); the length check covers the whole account, and the encoder writes zeros past the prefix.
  */
 import {
-  address,
   getAddressCodec,
   getStructCodec,
   getU128Codec,

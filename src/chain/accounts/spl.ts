@@ -7,7 +7,6 @@
 import { PublicKey } from '@solana/web3.js';
 import {
   ACCOUNT_SIZE,
-  AccountLayout,
   AccountType,
   ExtensionType,
   LENGTH_SIZE,

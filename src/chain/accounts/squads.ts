@@ -3,7 +3,7 @@
  * discriminator, so every decoder here checks both first and converts SDK values (BN, PublicKey)
  * into backstop's types (bigint, kit `Address`).
  */
-import { address, type Address } from '@solana/kit';
+import { type Address } from '@solana/kit';
 import { AddressLookupTableAccount, type PublicKey } from '@solana/web3.js';
 import * as multisig from '@sqds/multisig';
 import { MalformedAccount, WrongDiscriminator } from '../errors.ts';
