@@ -132,7 +132,9 @@ describe('proposal-account', () => {
   });
   it('is unknown when the transaction account could not be read', () => {
     const [pda] = multisigSdk.getTransactionPda({ multisigPda: pk(SANDBOX.multisig), index: PENDING_INDEX });
-    expectDenied(run({ unavailable: [address(pda.toBase58())] }), 'proposal-account', 'unknown');
+    const d = run({ unavailable: [address(pda.toBase58())] });
+    expectDenied(d, 'proposal-account', 'unknown');
+    expect(rule(d, 'instruction-allowlist').outcome).toBe('unknown');
   });
   it('is unknown when the proposal could not be read', () => {
     const [pda] = multisigSdk.getProposalPda({ multisigPda: pk(SANDBOX.multisig), transactionIndex: PENDING_INDEX });
@@ -298,6 +300,7 @@ describe('lookup-tables', () => {
     const t = table();
     const d = run({ ...hidden(t), unavailable: [t.address] }, allow());
     expectDenied(d, 'lookup-tables', 'unknown');
+    expect(rule(d, 'instruction-allowlist').outcome).toBe('unknown'); // what executes cannot be told
     expect(d.digest).toBeNull();
   });
   it('fails when the table does not exist', () => {
