@@ -13,6 +13,9 @@ import { activeHold } from './votes.ts';
 import { isFinal } from './states.ts';
 import type { Workflow } from './workflow.ts';
 
+/** How often a proposal denied with an `unknown` rule is decided again. */
+export const REDECIDE_UNKNOWN_EVERY_MS = 60_000;
+
 /** How far back the poller looks the first time it sees a multisig. */
 export const FIRST_LOOK_BACK = 20n;
 
@@ -93,8 +96,10 @@ async function followProposal(wf: Workflow, row: ProposalRecord, proposal: Read<
   }
   switch (row.state) {
     case 'denied': {
+      // Re-decided while a rule is unknown, at most once a minute: each decision is stored with its snapshot and edits the card.
       const latest = await wf.store.latestDecision(row.rowId);
-      if (latest?.decision.rules.some((r) => r.outcome === 'unknown')) await wf.decideProposal(row.rowId, 'policy', 'a rule was unknown');
+      const due = !latest || wf.now().getTime() - Date.parse(latest.decision.decidedAt) >= REDECIDE_UNKNOWN_EVERY_MS;
+      if (latest?.decision.rules.some((r) => r.outcome === 'unknown') && due) await wf.decideProposal(row.rowId, 'policy', 'a rule was unknown');
       return;
     }
     case 'approved':

@@ -238,6 +238,20 @@ describe('workflow: chain and policy changes', () => {
     expect((await pollOnce(wf)).registered).toEqual([]);
   });
 
+  it('a proposal denied with an unknown rule is decided again (at most once a minute) and allowed once it can tell', async () => {
+    await recordLoss();
+    harness.breakAccount(SANDBOX.reserve); // the allocated reserve cannot be read: amount-within-loss is unknown
+    const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    expect(row.state).toBe('denied');
+    expect((await store.latestDecision(row.rowId))!.decision.rules.find((r) => r.id === 'amount-within-loss')!.outcome).toBe('unknown');
+    harness.faults.clear();
+    await pollOnce(wf);
+    expect((await store.getProposal(row.id))!.state).toBe('denied'); // not yet: decided less than a minute ago
+    clock = new Date(clock.getTime() + 61_000);
+    await pollOnce(wf);
+    expect((await store.getProposal(row.id))!.state).toBe('awaiting-approval');
+  });
+
   it('signs nothing when the chain is down at signing time, and signs once it is back', async () => {
     await recordLoss();
     const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
