@@ -41,9 +41,10 @@ export function decisionAccountsToRead(accounts: AccountMap, ref: ProposalRef, p
 }
 
 /** Reads accounts until the decision needs nothing more (bounded), and returns the facts. */
-export async function gatherFacts(input: { source: AccountSource; ref: ProposalRef; policy: Policy; records: LossRecords }): Promise<Facts> {
+export async function gatherFacts(input: { source: AccountSource; ref: ProposalRef; policy: Policy; records: LossRecords; seed?: AccountMap }): Promise<Facts> {
   const { source, ref, policy, records } = input;
-  const accounts = new Map<Address, AccountResult>();
+  // `seed`: accounts the caller read a moment ago for the same decision (not read twice).
+  const accounts = new Map<Address, AccountResult>(input.seed ?? []);
   for (let round = 0; round < 8; round++) {
     const need = decisionAccountsToRead(accounts, ref, policy);
     if (need.length === 0) break;

@@ -7,6 +7,7 @@
 import type { Address } from '@solana/kit';
 import { ChainUnavailable } from '../chain/errors.ts';
 import { proposalAddresses } from '../chain/proposal.ts';
+import type { AccountMap } from '../chain/types.ts';
 import { decimalToBaseUnits } from '../policy/amounts.ts';
 import type { Decision } from '../policy/decision.ts';
 import { decide } from '../policy/engine.ts';
@@ -138,7 +139,7 @@ export class Workflow {
     const loaded = this.policies.forMultisig(input.multisig);
     if (!loaded) throw unknownMultisig(input.multisig);
     const known = await this.store.getProposal(`${input.multisig}:${input.transactionIndex}`);
-    if (!known) await this.requireChain(input.multisig, input.transactionIndex);
+    const seed = known ? undefined : await this.requireChain(input.multisig, input.transactionIndex);
     const now = this.now();
     const { created, proposal } = await this.store.insertProposal({
       multisig: input.multisig,
@@ -152,7 +153,7 @@ export class Workflow {
     });
     if (created) {
       await this.store.addTimer({ kind: 'expire', proposalRowId: proposal.rowId, dueAt: proposal.deadline ?? deadlineOf(now, loaded.policy) });
-      return this.decideProposal(proposal.rowId, 'policy', 'received');
+      return this.decideProposal(proposal.rowId, 'policy', 'received', seed);
     }
     if (proposal.state === 'denied') return this.decideProposal(proposal.rowId, 'policy', 'registered again');
     return proposal;
@@ -181,22 +182,24 @@ export class Workflow {
    * A new proposal is stored only when the chain answers for it: with the RPC down, registering
    * would record a denial for no reason, so it is refused (503) and the poller or sender retries.
    */
-  private async requireChain(multisig: Address, index: bigint): Promise<void> {
+  private async requireChain(multisig: Address, index: bigint): Promise<AccountMap> {
     const { transactionPda, proposalPda } = proposalAddresses(multisig, index);
     const read = await this.chain.getAccounts([multisig, transactionPda, proposalPda]);
     for (const [address, result] of read) {
       if (result.kind === 'unavailable') throw new ChainUnavailable(`the chain did not answer for ${address}: ${result.error}`);
     }
+    return read; // the decision that follows starts from these accounts instead of reading them again
   }
 
   /** Decides (again) from fresh chain facts and moves the proposal accordingly. */
-  decideProposal(rowId: number, cause: TransitionCause, why: string): Promise<ProposalRecord> {
-    return this.withProposal(rowId, () => this.decideLocked(rowId, cause, why));
+  decideProposal(rowId: number, cause: TransitionCause, why: string, seed?: AccountMap): Promise<ProposalRecord> {
+    return this.withProposal(rowId, () => this.decideLocked(rowId, cause, why, seed));
   }
 
   /** Reads the facts and decides, without changing anything (the signing-time check records it). */
-  async freshDecision(row: ProposalRecord, loaded: LoadedPolicy): Promise<{ facts: Facts; decision: Decision; now: Date }> {
+  async freshDecision(row: ProposalRecord, loaded: LoadedPolicy, seed?: AccountMap): Promise<{ facts: Facts; decision: Decision; now: Date }> {
     const facts = await gatherFacts({
+      ...(seed ? { seed } : {}),
       source: this.chain,
       ref: { multisig: row.multisig, transactionIndex: row.transactionIndex, ...(row.lossEventId ? { lossEventId: row.lossEventId } : {}) },
       policy: loaded.policy,
@@ -206,7 +209,7 @@ export class Workflow {
     return { facts, decision: decide(facts, loaded.policy, now), now };
   }
 
-  private async decideLocked(rowId: number, cause: TransitionCause, why: string): Promise<ProposalRecord> {
+  private async decideLocked(rowId: number, cause: TransitionCause, why: string, seed?: AccountMap): Promise<ProposalRecord> {
     let row = await this.mustGet(rowId);
     if (!['received', 'denied', 'invalidated'].includes(row.state)) return row;
     const loaded = this.policyFor(row);
@@ -214,7 +217,7 @@ export class Workflow {
       this.log.warn({ proposal: row.id }, 'no policy covers this proposal any more; it stays as it is');
       return row;
     }
-    const { facts, decision, now } = await this.freshDecision(row, loaded);
+    const { facts, decision, now } = await this.freshDecision(row, loaded, seed);
     await this.store.recordDecision({ proposalRowId: rowId, decision, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
     let allowed = decision.allowed;
     let reason = allowed ? 'every rule passes' : decision.rules.filter((r) => r.outcome !== 'pass').map((r) => `${r.id}: ${r.reason}`).join('; ');

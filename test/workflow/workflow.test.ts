@@ -137,6 +137,13 @@ describe('workflow: the pending proposal from loss to execution', () => {
     expect((await press(row.rowId, 'approve', 1001)).kind).toBe('refused');
   });
 
+  it('registering reads the chain once per batch: the availability check seeds the decision (3 round trips)', async () => {
+    await recordLoss();
+    const before = harness.requestCount.get('getMultipleAccounts') ?? 0;
+    await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    expect((harness.requestCount.get('getMultipleAccounts') ?? 0) - before).toBe(3);
+  });
+
   it('denies without a loss event, and allows once the loss is recorded', async () => {
     const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
     expect(row.state).toBe('denied');
