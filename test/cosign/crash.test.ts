@@ -4,7 +4,7 @@
  * a new process on the same SQLite file and harness resends only the stored bytes. Exactly one
  * approval signature is ever sent, until the harness provably expires its blockhash.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
 import { SANDBOX } from '../../src/sandbox/seeds.ts';
 import { openStore } from '../../src/store/open.ts';
 import { verifyAudit } from '../../src/store/audit.ts';
+import { startTsxChild } from '../support/child.ts';
 import { approvedProposal, assemble, AUDIT_KEY, seedChain } from './support.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/cosign-child.ts', import.meta.url));
@@ -38,30 +39,17 @@ beforeEach(async () => {
 
 /** Runs the child; with `killAt`, SIGKILLs it as soon as it prints that line. Resolves with its output lines. */
 function runChild(mode: 'crash-after-store' | 'crash-after-send' | 'poll', killAt?: string): Promise<string[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, harness.url, database, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const lines: string[] = [];
-  let stderr = '';
-  let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      lines.push(line);
-      if (killAt !== undefined && line === killAt) child.kill('SIGKILL');
-    }
+  const c = startTsxChild(CHILD, [harness.url, database, mode], (line, child) => {
+    if (killAt !== undefined && line === killAt) child.kill('SIGKILL');
   });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code, signal) => {
-      if (killAt !== undefined) {
-        if (signal === 'SIGKILL' && lines.includes(killAt)) resolve(lines);
-        else reject(new Error(`child exited (${code ?? signal}) before "${killAt}": ${stderr}`));
-      } else if (code === 0) resolve(lines);
-      else reject(new Error(`child exited ${code ?? signal}: ${stderr}`));
-    });
+  children.push(c.child);
+  return c.exited.then(({ code, signal }) => {
+    if (killAt !== undefined) {
+      if (signal === 'SIGKILL' && c.lines.includes(killAt)) return c.lines;
+      throw new Error(`child exited (${code ?? signal}) before "${killAt}": ${c.stderr()}`);
+    }
+    if (code === 0) return c.lines;
+    throw new Error(`child exited ${code ?? signal}: ${c.stderr()}`);
   });
 }
 

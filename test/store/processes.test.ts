@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Address } from '@solana/kit';
 import { readAuditHead, verifyAudit } from '../../src/store/audit.ts';
+import { startTsxChild, type TsxChild } from '../support/child.ts';
 import { AUDIT_KEY, describeEngines, freshDatabase, lossInput, open } from './helpers.ts';
 
 const RACER = fileURLToPath(new URL('./fixtures/racer.ts', import.meta.url));
@@ -13,37 +14,10 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-function start(script: string, args: string[]): { child: ChildProcess; lines: string[]; waitFor(line: string): Promise<void>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  const lines: string[] = [];
-  let stderr = '';
-  const waiters: { line: string; resolve: () => void }[] = [];
-  let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      lines.push(line);
-      for (const w of waiters.filter((x) => x.line === line)) w.resolve();
-    }
-  });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    exited,
-    waitFor: (line) =>
-      lines.includes(line)
-        ? Promise.resolve()
-        : new Promise<void>((resolve, reject) => {
-            waiters.push({ line, resolve });
-            void exited.then((code) => reject(new Error(`child exited (${code}) before "${line}": ${stderr}`)));
-          }),
-  };
+function start(script: string, args: string[]): TsxChild {
+  const c = startTsxChild(script, args);
+  children.push(c.child);
+  return c;
 }
 
 describeEngines('reservations under real concurrency', (engine) => {
@@ -55,7 +29,7 @@ describeEngines('reservations under real concurrency', (engine) => {
     const racers = ['p1', 'p2'].map((prefix) => start(RACER, [db.database, db.headFile, prefix, String(rounds), '700']));
     await Promise.all(racers.map((r) => r.waitFor('ready')));
     for (const r of racers) r.child.stdin!.end('go\n');
-    const codes = await Promise.all(racers.map((r) => r.exited));
+    const codes = (await Promise.all(racers.map((r) => r.exited))).map((e) => e.code);
     expect(codes).toEqual([0, 0]);
     const [a, b] = racers.map((r) => JSON.parse(r.lines.at(-1)!) as boolean[]) as [boolean[], boolean[]];
     for (let i = 0; i < rounds; i++) {
