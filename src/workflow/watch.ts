@@ -134,15 +134,7 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
     }
     if (activeHold(await wf.store.timersFor(current.rowId), wf.now())) return; // stays approved while a Reject hold is active
 
-    // A stored approval intent means a crash came between storing and the state change: resend it, never re-sign.
-    const stored = await wf.store.latestIntent(current.id);
-    if (stored && (stored.kind === 'approve' || stored.kind === 'approve-execute') && stored.status !== 'failed' && stored.status !== 'expired') {
-      const next = await wf.transitionLocked(current, 'signing', 'chain', { intent: stored.signature, recovered: true });
-      await wf.notifier.proposalChanged(next.rowId);
-      await wf.cosigner.send(stored);
-      return;
-    }
-
+    // Decide again from the chain before anything is sent — also before resending a stored intent.
     const { facts, decision, now } = await wf.freshDecision(current, loaded);
     await wf.store.recordDecision({ proposalRowId: current.rowId, decision, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
     if (decision.rules.some((r) => r.outcome === 'fail')) {
@@ -154,9 +146,17 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
     if (!decision.allowed) return; // an unknown and no fail: stays approved, retried each poll
     if (decision.digest !== current.digest || decision.policyRevision !== current.policyRevision) {
       const reason = decision.digest !== current.digest ? 'the digest changed since approval' : 'the policy revision changed since approval';
-      await wf.transitionLocked(current, 'invalidated', 'chain', { decision: decision.id, reason });
-      await wf.store.bumpEpoch(current.rowId, { payload: { reason } });
-      await wf.notifier.proposalChanged(current.rowId);
+      await wf.invalidateLocked(current, reason, 'chain');
+      return;
+    }
+
+    // A stored, unsettled approval means a crash came between storing it and the state change:
+    // resend those bytes, never sign a second approval.
+    const stored = await wf.store.latestIntent(current.id);
+    if (stored && (stored.kind === 'approve' || stored.kind === 'approve-execute') && stored.status !== 'failed' && stored.status !== 'expired') {
+      const next = await wf.transitionLocked(current, 'signing', 'chain', { decision: decision.id, intent: stored.signature, recovered: true });
+      await wf.notifier.proposalChanged(next.rowId);
+      await wf.cosigner.send(stored);
       return;
     }
     const intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision });

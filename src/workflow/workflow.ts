@@ -276,14 +276,16 @@ export class Workflow {
 
   /** Voids collected approvals (new epoch) and decides again. Only `awaiting-approval` and `approved`. */
   async invalidate(rowId: number, reason: string, cause: TransitionCause = 'policy'): Promise<ProposalRecord> {
-    return this.withProposal(rowId, async () => {
-      const row = await this.mustGet(rowId);
-      if (row.state !== 'awaiting-approval' && row.state !== 'approved') return row;
-      await this.transitionLocked(row, 'invalidated', cause, { reason });
-      await this.store.bumpEpoch(rowId, { payload: { reason } });
-      await this.notifier.proposalChanged(rowId);
-      return this.decideLocked(rowId, 'policy', `re-decided after: ${reason}`);
-    });
+    return this.withProposal(rowId, async () => this.invalidateLocked(await this.mustGet(rowId), reason, cause));
+  }
+
+  /** `invalidate` with the proposal's lock already held (the signing step finds a changed digest). */
+  async invalidateLocked(row: ProposalRecord, reason: string, cause: TransitionCause): Promise<ProposalRecord> {
+    if (row.state !== 'awaiting-approval' && row.state !== 'approved') return row;
+    await this.transitionLocked(row, 'invalidated', cause, { reason });
+    await this.store.bumpEpoch(row.rowId, { payload: { reason } });
+    await this.notifier.proposalChanged(row.rowId);
+    return this.decideLocked(row.rowId, 'policy', `re-decided after: ${reason}`);
   }
 
   /** Invalidates every `awaiting-approval` and `approved` proposal of a vault. */

@@ -179,7 +179,11 @@ describe('nothing is signed', () => {
     const rowId = await approvedProposal(w);
     harness.setAccount(vaultTransactionAccount({ index: 1n, instructions: withdrawalInstructions({ amount: PENDING_AMOUNT - 1n }) }));
     await pollOnce(w.wf);
-    expect(await stateOf(rowId)).toBe('invalidated');
+    // Approvals voided (invalidated, new epoch) and re-decided on the same row: the humans must approve again.
+    const row = (await w.store.getProposalByRowId(rowId))!;
+    expect((await w.store.transitions(rowId)).map((t) => t.to)).toContain('invalidated');
+    expect(row.epoch).toBe(2);
+    expect(row.state).toBe('awaiting-approval');
     await nothingSigned();
   });
 
@@ -187,7 +191,11 @@ describe('nothing is signed', () => {
     const rowId = await approvedProposal(w);
     (w.policies as unknown as { current: unknown }).current = [loadedPolicy((t) => t.replace('remindEvery: 2h', 'remindEvery: 3h'))];
     await pollOnce(w.wf);
-    expect(await stateOf(rowId)).toBe('invalidated');
+    // Approvals voided (invalidated, new epoch) and re-decided on the same row: the humans must approve again.
+    const row = (await w.store.getProposalByRowId(rowId))!;
+    expect((await w.store.transitions(rowId)).map((t) => t.to)).toContain('invalidated');
+    expect(row.epoch).toBe(2);
+    expect(row.state).toBe('awaiting-approval');
     await nothingSigned();
   });
 

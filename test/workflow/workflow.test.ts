@@ -13,6 +13,7 @@ import { exampleRegistry, RecordingCoSigner } from '../support/workflow-doubles.
 import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
 import { PENDING_AMOUNT, proposalAccounts, sandboxLoss, SANDBOX_VAULT_LOSS, worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
 import { proposalAccount, withdrawalInstructions } from '../../src/sandbox/fixtures/squads.ts';
+import { escrowAccount } from '../../src/sandbox/fixtures/token.ts';
 import { SANDBOX, SANDBOX_TELEGRAM } from '../../src/sandbox/seeds.ts';
 import { Ed25519Keypair } from '../../src/store/keys.ts';
 import { openStore } from '../../src/store/open.ts';
@@ -257,6 +258,19 @@ describe('workflow: chain and policy changes', () => {
     clock = new Date(clock.getTime() + 61_000);
     await pollOnce(wf);
     expect((await store.getProposal(row.id))!.state).toBe('awaiting-approval');
+  });
+
+  it('after a crash with a stored approval, the chain is decided again before the stored bytes are resent', async () => {
+    await recordLoss();
+    const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    for (const id of [1001, 2001, 2002]) await press(row.rowId, 'approve', id);
+    const approved = (await store.getProposal(row.id))!;
+    const decision = (await store.latestDecision(row.rowId))!.decision;
+    await cosigner.prepareApproval({ row: approved, policy: wf.policyFor(approved)!, decision }); // stored, then the "crash"
+    harness.setAccount(escrowAccount({ state: 'frozen' })); // meanwhile the escrow was frozen
+    await pollOnce(wf);
+    expect((await store.getProposal(row.id))!.state).toBe('denied');
+    expect(cosigner.sent).toEqual([]);
   });
 
   it('signs nothing when the chain is down at signing time, and signs once it is back', async () => {
