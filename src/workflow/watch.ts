@@ -95,6 +95,11 @@ async function followProposal(wf: Workflow, row: ProposalRecord, proposal: Read<
     }
   }
   switch (row.state) {
+    case 'received':
+    case 'invalidated':
+      // A decision that did not complete (an outage mid-way) is taken up again here.
+      await wf.decideProposal(row.rowId, 'policy', 'not decided yet');
+      return;
     case 'denied': {
       // Re-decided while a rule is unknown, at most once a minute: each decision is stored with its snapshot and edits the card.
       const latest = await wf.store.latestDecision(row.rowId);

@@ -155,7 +155,7 @@ export class Workflow {
       await this.store.addTimer({ kind: 'expire', proposalRowId: proposal.rowId, dueAt: proposal.deadline ?? deadlineOf(now, loaded.policy) });
       return this.decideProposal(proposal.rowId, 'policy', 'received', seed);
     }
-    if (proposal.state === 'denied') return this.decideProposal(proposal.rowId, 'policy', 'registered again');
+    if (proposal.state === 'denied' || proposal.state === 'received') return this.decideProposal(proposal.rowId, 'policy', 'registered again');
     return proposal;
   }
 

@@ -273,6 +273,13 @@ describe('workflow: chain and policy changes', () => {
     expect(cosigner.sent).toEqual([]);
   });
 
+  it('a proposal whose first decision did not complete (store outage mid-way) is decided by the next poll', async () => {
+    await recordLoss();
+    const { proposal } = await store.insertProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n, vault: SANDBOX.vault, mode: 'register', state: 'received' });
+    await pollOnce(wf);
+    expect((await store.getProposal(proposal.id))!.state).toBe('awaiting-approval');
+  });
+
   it('signs nothing when the chain is down at signing time, and signs once it is back', async () => {
     await recordLoss();
     const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
