@@ -70,6 +70,14 @@ export interface ProposalCreator {
   create(input: { policy: LoadedPolicy; lossEventId: string; amount: bigint; escrow: Address }): Promise<{ multisig: Address; transactionIndex: bigint }>;
 }
 
+/**
+ * Publishes the audit head outside the database (SPEC §8 anchor): called after every signing step so a
+ * truncated or rolled-back log is caught by `audit verify --expect-seq/--expect-hash`. Never throws.
+ */
+export interface AuditAnchor {
+  publish(reason: string): Promise<void>;
+}
+
 /** pino-compatible logging. */
 export interface Log {
   info(obj: object, msg?: string): void;

@@ -22,7 +22,7 @@ import { lossRecordsFrom } from '../store/loss-records.ts';
 import type { JsonInput, ProposalRecord, Store, StoredLossEvent, TransitionCause } from '../store/types.ts';
 import { unknownMultisig, unknownVault, WorkflowRefusal } from './errors.ts';
 import { KeyedMutex } from './mutex.ts';
-import type { CoSigner, Log, Notifier, ProposalCreator, WorkflowChain } from './ports.ts';
+import type { AuditAnchor, CoSigner, Log, Notifier, ProposalCreator, WorkflowChain } from './ports.ts';
 import { ledgerEffect } from './release.ts';
 import { checkTransition, isFinal, type ProposalState } from './states.ts';
 import { deadline as deadlineOf, nextReminder } from './timers.ts';
@@ -38,6 +38,8 @@ export interface WorkflowDeps {
   readonly creator?: ProposalCreator;
   /** The clock; tests move it. */
   readonly clock?: () => Date;
+  /** Sends a copy of the audit head to the chat / a URL after each signing (optional). */
+  readonly anchor?: AuditAnchor;
 }
 
 /** The state table as the store's transition validator. */
@@ -60,6 +62,7 @@ export class Workflow {
   readonly cosigner: CoSigner;
   readonly log: Log;
   readonly creator: ProposalCreator | undefined;
+  readonly anchor: AuditAnchor | undefined;
   private readonly clock: () => Date;
   private readonly locks = new KeyedMutex();
   private readonly records: LossRecords;
@@ -72,6 +75,7 @@ export class Workflow {
     this.cosigner = deps.cosigner;
     this.log = deps.log;
     this.creator = deps.creator;
+    this.anchor = deps.anchor;
     this.clock = deps.clock ?? (() => new Date());
     this.records = lossRecordsFrom(deps.store);
   }
