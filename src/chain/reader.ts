@@ -29,6 +29,23 @@ export type TransactionJsonResult =
   | { readonly kind: 'missing' }
   | { readonly kind: 'unavailable'; readonly error: string };
 
+/** One `getSignaturesForAddress` entry: a transaction that mentions the address (newest first). */
+export interface SignatureInfo {
+  readonly signature: string;
+  readonly slot: bigint;
+  /** The transaction's error (`null` = succeeded); a failed transaction still lands and is listed. */
+  readonly err: unknown;
+  readonly blockTime: number | null;
+}
+
+/** The answer to `getSignaturesForAddress`: one page of history, or why there is none. */
+export type SignaturesForAddressResult =
+  | { readonly kind: 'found'; readonly signatures: readonly SignatureInfo[] }
+  | { readonly kind: 'unavailable'; readonly error: string };
+
+/** Largest page `getSignaturesForAddress` answers. */
+export const MAX_SIGNATURES_PER_REQUEST = 1000;
+
 /** The network answered with an HTTP error status (thrown from the fetch wrapper). */
 class HttpStatusError extends Error {
   constructor(readonly status: number, statusText: string) {
@@ -170,6 +187,36 @@ export class ChainReader implements AccountSource {
     if (r.value === null || r.value === undefined) return { kind: 'missing' };
     if (typeof r.value !== 'object') return { kind: 'unavailable', error: 'getTransaction answered a non-object result' };
     return { kind: 'found', result: r.value as Record<string, unknown> };
+  }
+
+  /**
+   * One page of the transactions that mention `addr`, newest first: those older than `before`, back
+   * to (not including) `until`, at most `limit` (≤ 1000). Never throws; a malformed answer is `unavailable`.
+   */
+  async getSignaturesForAddress(
+    addr: Address,
+    o: { before?: string; until?: string; limit?: number; commitment: 'confirmed' | 'finalized' },
+  ): Promise<SignaturesForAddressResult> {
+    const config: Record<string, unknown> = { commitment: o.commitment, limit: o.limit ?? MAX_SIGNATURES_PER_REQUEST };
+    if (o.before !== undefined) config['before'] = o.before;
+    if (o.until !== undefined) config['until'] = o.until;
+    const r = await this.attempt('getSignaturesForAddress', () => this.raw('getSignaturesForAddress', [addr, config]));
+    if (!r.ok) return { kind: 'unavailable', error: r.error };
+    if (!Array.isArray(r.value)) return { kind: 'unavailable', error: 'getSignaturesForAddress answered a non-array result' };
+    const signatures: SignatureInfo[] = [];
+    for (const e of r.value as unknown[]) {
+      const entry = e as { signature?: unknown; slot?: unknown; err?: unknown; blockTime?: unknown } | null;
+      if (typeof entry?.signature !== 'string' || typeof entry.slot !== 'number' || !Number.isSafeInteger(entry.slot) || entry.slot < 0) {
+        return { kind: 'unavailable', error: 'getSignaturesForAddress answered an entry without a signature and slot' };
+      }
+      signatures.push({
+        signature: entry.signature,
+        slot: BigInt(entry.slot),
+        err: entry.err ?? null,
+        blockTime: typeof entry.blockTime === 'number' ? entry.blockTime : null,
+      });
+    }
+    return { kind: 'found', signatures };
   }
 
   /** The latest blockhash and the last block height at which a transaction using it can land. */
