@@ -5,7 +5,7 @@
  */
 import type { Address } from '@solana/kit';
 import type { SignatureStatus } from '@solana/web3.js';
-import type { TransactionJsonResult } from '../chain/reader.ts';
+import type { SignaturesForAddressResult, TransactionJsonResult } from '../chain/reader.ts';
 import type { AccountSource } from '../chain/types.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
@@ -14,6 +14,11 @@ import type { IntentRecord, ProposalRecord } from '../store/types.ts';
 /** The chain as the workflow uses it: batched reads, loss transactions, and sending (ChainReader). */
 export interface WorkflowChain extends AccountSource {
   getTransactionJson(signature: string, o: { commitment: 'finalized' | 'confirmed' }): Promise<TransactionJsonResult>;
+  /** One page of an address's history, newest first (loss evidence: the vault's cToken account at the loss). */
+  getSignaturesForAddress(
+    address: Address,
+    o: { before?: string; until?: string; limit?: number; commitment: 'confirmed' | 'finalized' },
+  ): Promise<SignaturesForAddressResult>;
   getSlot(): Promise<number>;
   getLatestBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number }>;
   sendRawTransaction(bytes: Uint8Array): Promise<string>;
