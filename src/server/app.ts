@@ -15,7 +15,8 @@ import { HttpError, toHttpError } from './errors.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import type { Metrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
-import { SignedPipeline, sendError } from './pipeline.ts';
+import { checkPathParameters, routePatterns } from './path-params.ts';
+import { SignedPipeline, sendError, unexpectedErrorLog } from './pipeline.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import type { Readiness } from './readiness.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -73,6 +74,7 @@ export function createApp(options: AppOptions): express.Express {
   registerHealthRoutes(router, { readiness: options.readiness, registry: options.metrics.registry, openapi: buildOpenApi });
   registerLossEventRoutes(router, { pipeline, workflow: options.workflow, store });
   registerProposalRoutes(router, { pipeline, workflow: options.workflow, store });
+  app.use(checkPathParameters(routePatterns(router)));
   app.use(router);
 
   app.use((_req, _res, next) => next(new HttpError(404, 'not-found', 'no such route')));
@@ -117,10 +119,7 @@ function errorHandler(log: Log): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const requestId = String(res.locals['requestId']);
     const mapped = toHttpError(err, requestId);
-    if (mapped.unexpected) {
-      const e = err as Error;
-      log.error({ requestId, route: req.path, err: { name: e?.name, message: e?.message, stack: e?.stack } }, 'unexpected error');
-    }
+    if (mapped.unexpected) log.error({ requestId, ...unexpectedErrorLog(req, err) }, 'unexpected error');
     if (res.headersSent) return;
     sendError(res, mapped.error);
   };

@@ -53,7 +53,31 @@ export function toHttpError(err: unknown, requestId: string): { error: HttpError
   if (err instanceof AlreadyDone) return { error: new HttpError(409, 'already-done', err.message), unexpected: false };
   if (err instanceof StaleState || err instanceof InvalidTransition) return { error: new HttpError(409, 'state-changed', err.message), unexpected: false };
   if (err instanceof NotFound) return { error: new HttpError(404, 'not-found', err.message), unexpected: false };
+  const client = clientError(err);
+  if (client) return { error: client, unexpected: false };
   return { error: new HttpError(500, 'internal', `internal error; quote request id ${requestId} to the operator`), unexpected: true };
+}
+
+/** What express, its router and body parsers answer for a client's mistake (their `status`), by status. */
+const CLIENT_ERRORS: Readonly<Record<number, readonly [string, string]>> = {
+  400: ['bad-request', 'the request could not be read (malformed URL, header or body)'],
+  413: ['payload-too-large', 'the request body is too large'],
+  415: ['unsupported-media-type', 'send the body as Content-Type: application/json'],
+};
+
+/**
+ * A failure the client caused, raised by express or a library below it (an http-errors 4xx, or a
+ * URIError from decoding the URL): that 4xx with our own words, never the
+ * library's message (it quotes the client's bytes).
+ */
+function clientError(err: unknown): HttpError | undefined {
+  if (err instanceof URIError) return new HttpError(400, 'invalid-path', 'the URL holds a malformed percent-escape (%XX)');
+  if (typeof err !== 'object' || err === null) return undefined;
+  // http-errors (express's body parsers) marks client errors `expose: true`; a bare `status` elsewhere may be our own upstream's.
+  const { status, expose } = err as { status?: unknown; expose?: unknown };
+  if (expose !== true || typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499) return undefined;
+  const [code, message] = CLIENT_ERRORS[status] ?? ['client-error', `the request was refused (HTTP ${status})`];
+  return new HttpError(status, code, message);
 }
 
 /** A 2xx or a 4xx other than 429: an answer that is stored for idempotency and remembered as a replay. */

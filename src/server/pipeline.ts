@@ -10,6 +10,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { PolicyRegistry } from '../policy/registry.ts';
 import type { Store } from '../store/types.ts';
+import { forLog } from '../util/text.ts';
 import type { Log } from '../workflow/ports.ts';
 import { authenticate, authorize, targetPolicy, type Caller, type SourceDirectory, type WebhookAction } from './auth.ts';
 import { readRawBody } from './body.ts';
@@ -57,6 +58,18 @@ export function sendJsonText(res: Response, status: number, text: string): void 
 export function sendError(res: Response, err: HttpError): void {
   if (err.retryAfter !== undefined) res.set('Retry-After', String(err.retryAfter));
   sendJsonText(res, err.status, jsonText(errorBody(err)));
+}
+
+/**
+ * What the log keeps of one of our own bugs: the route pattern (not the path), the error's name, its
+ * message shortened with invisible characters escaped (it may quote the request), and the stack's
+ * frames only (their first line repeats the message).
+ */
+export function unexpectedErrorLog(req: Request, err: unknown): { route: string; err: { name: string; message: string; frames: string } } {
+  const e = err instanceof Error ? err : new Error(typeof err);
+  const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+  const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 12).map((l) => l.trim()).join('\n');
+  return { route, err: { name: forLog(e.name, 60), message: forLog(e.message), frames } };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -146,10 +159,7 @@ export class SignedPipeline {
       text = jsonText(answer.body);
     } catch (err) {
       const mapped = toHttpError(err, requestId);
-      if (mapped.unexpected) {
-        const e = err as Error;
-        d.log.error({ requestId, route: req.route?.path, err: { name: e?.name, message: e?.message, stack: e?.stack } }, 'unexpected error answering a signed request');
-      }
+      if (mapped.unexpected) d.log.error({ requestId, ...unexpectedErrorLog(req, err) }, 'unexpected error answering a signed request');
       failure = mapped.error;
       status = failure.status;
       text = jsonText(errorBody(failure));

@@ -6,6 +6,7 @@
 import { isAddress, isSignature, type Address } from '@solana/kit';
 import { z } from 'zod';
 import { PROPOSAL_STATES, type ProposalState } from '../store/types.ts';
+import { cleanText } from '../util/text.ts';
 
 const U64_MAX = 2n ** 64n - 1n;
 const STATES = PROPOSAL_STATES as unknown as readonly [ProposalState, ...ProposalState[]];
@@ -13,7 +14,7 @@ const STATES = PROPOSAL_STATES as unknown as readonly [ProposalState, ...Proposa
 const address = (what: string) =>
   z
     .string()
-    .refine((s) => isAddress(s), { message: `${what} must be a base58 public key (32 bytes)` })
+    .refine(safely(isAddress), { message: `${what} must be a base58 public key (32 bytes)` })
     .transform((s) => s as Address)
     .meta({ description: `${what}: base58 public key`, example: '11111111111111111111111111111111' });
 
@@ -29,16 +30,36 @@ const u64 = (what: string, min = 0n) =>
     })
     .meta({ description: `${what}: a u64 as a decimal string`, example: '1000000' });
 
-const claim = z.string().max(1000, { message: 'claim is at most 1000 characters' }).meta({ description: 'shown to humans, never used to decide' });
+/** Exactly the base58 alphabet, 64–88 characters: isSignature() throws on any other character, so it only ever sees these. */
+const BASE58_SIGNATURE = /^[1-9A-HJ-NP-Za-km-z]{64,88}$/;
+
+/** Refinements never throw (a throw escapes safeParse and became a 500): a throw is a failed check. */
+const safely =
+  (check: (s: string) => boolean) =>
+  (s: string): boolean => {
+    try {
+      return check(s);
+    } catch {
+      return false;
+    }
+  };
+
+/** Human text: at most 1000 characters, control characters stripped (bidi controls are shown escaped where rendered). */
+const humanText = (what: string, description: string) =>
+  z.string().max(1000, { message: `${what} is at most 1000 characters` }).transform(cleanText).meta({ description });
+
+const claim = humanText('claim', 'shown to humans, never used to decide; control characters are removed');
 
 /** POST /v1/loss-events */
 export const LossEventRequest = z
   .strictObject({
     vault: address('vault'),
     reserve: address('reserve'),
-    signature: z.string().refine((s) => isSignature(s), { message: 'signature must be a base58 transaction signature (64 bytes)' }),
+    signature: z
+      .string()
+      .refine(safely((s) => BASE58_SIGNATURE.test(s) && isSignature(s)), { message: 'signature must be a base58 transaction signature (64 bytes)' }),
     vaultLoss: u64('vaultLoss', 1n),
-    note: z.string().max(1000, { message: 'note is at most 1000 characters' }).optional(),
+    note: humanText('note', 'shown to humans; control characters are removed').optional(),
   })
   ;
 

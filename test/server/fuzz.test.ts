@@ -58,16 +58,38 @@ function baseRequest(): { path: string; body: Record<string, unknown>; source: t
   ]);
 }
 
+/** Signature-length strings with one character outside base58 (isSignature() threw on these: a 500). */
+const NOT_BASE58 = (): string => {
+  const sig = b58(64).padEnd(64, '1');
+  const at = int(sig.length);
+  return pick([
+    sig.slice(0, at) + pick(['0', 'O', 'I', 'l', '\u0430', '+', '/', '=']) + sig.slice(at + 1),
+    sig + '\n',
+    '0'.repeat(64 + int(25)),
+  ]);
+};
+/** Human text with control and bidirectional characters. */
+const CONTROL_TEXT = ['a\u0000b', '\u0007\u001b[31mred', 'line\r\nbreak', 'pay \u202Eevil\u202C', '\u2066iso\u2069', '\u200F\u061C', '\u009b', '\u2028'];
+/** Path segments that are not valid percent-encoded UTF-8 (decoding them threw in the router: a 500). */
+const BAD_ESCAPES = ['%ff', '%zz', '%', '%E0%A4%A', '%c0%af', 'le-%g1', '%ed%a0%80', 'x%2'];
+
 const JUNK: readonly unknown[] = [
   null, true, 0, -1, 1.5, 2 ** 64, '', ' ', '-1', '1e9', '0x10', '18446744073709551616', '99999999999999999999999', 'é', '\u0000', '💥',
   'x'.repeat(2000), [], {}, [1, 2], { nested: { deep: [null] } }, SANDBOX.outsider, OTHER.vault, b58(32), b58(31), b58(64), '11111111111111111111111111111111',
+  ...CONTROL_TEXT,
 ];
 
 /** Mutates the JSON value structurally. */
 function mutateJson(body: Record<string, unknown>): unknown {
   const b = { ...body };
   const keys = Object.keys(b);
-  switch (int(7)) {
+  switch (int(9)) {
+    case 7:
+      // Signature-like values outside base58, in the field that is checked as one or anywhere else.
+      b['signature' in b && rand() < 0.7 ? 'signature' : pick(keys)] = NOT_BASE58();
+      return b;
+    case 8:
+      return { ...b, ['vault' in b && !('multisig' in b) && 'reserve' in b ? 'note' : 'claim']: pick(CONTROL_TEXT) };
     case 0:
       delete b[pick(keys)];
       return b;
@@ -121,10 +143,17 @@ interface Fuzzed {
   resigned: boolean;
 }
 
+/** A path whose parameter (or another segment) holds a malformed percent-escape. */
+function badEscapePath(): string {
+  const bad = pick(BAD_ESCAPES);
+  return pick([`/v1/loss-events/${bad}/close`, `/v1/proposals/${bad}`, `/v1/loss-events/${bad}`, `/v1/loss-events/le-1${bad}/close`, `/v1/${bad}/x`]);
+}
+
 function fuzzedRequest(previous: Fuzzed[]): Fuzzed {
   // Replays of an earlier request, byte for byte.
   if (previous.length > 0 && rand() < 0.06) return { ...pick(previous) };
   const base = baseRequest();
+  if (rand() < 0.05) base.path = badEscapePath();
   let source = base.source;
   let bodyBytes: Buffer = Buffer.from(JSON.stringify(base.body));
   const r = rand();
@@ -185,6 +214,7 @@ describe('fuzz: mutated signed requests', () => {
   it(`${TOTAL} mutated requests: no 5xx, no crash, every refusal class, no domain state changed (seed ${SEED})`, async () => {
     const before = await domainState(api.store);
     const counts = new Map<number, number>();
+    const codes = new Map<string, number>();
     const sent: Fuzzed[] = [];
     let resigned = 0;
     const fiveHundreds: string[] = [];
@@ -199,6 +229,9 @@ describe('fuzz: mutated signed requests', () => {
         counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
         if (r.status >= 500) fiveHundreds.push(`${r.status} ${req.path} ${JSON.stringify(r.body)} ${req.body.subarray(0, 200).toString()}`);
         if (r.status >= 400) expect(r.body, `error shape for ${r.status}`).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+        const code = r.body?.error?.code as string | undefined;
+        const field = (r.body?.error?.details as { path?: string }[] | undefined)?.[0]?.path;
+        if (code) codes.set(field ? `${code}:${field}` : code, (codes.get(field ? `${code}:${field}` : code) ?? 0) + 1);
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -208,6 +241,9 @@ describe('fuzz: mutated signed requests', () => {
     for (const status of [400, 403, 404, 409, 413, 415, 422]) expect(counts.get(status) ?? 0, `seed ${SEED}: status ${status} in ${JSON.stringify(summary)}`).toBeGreaterThan(0);
     expect([...counts.keys()].every((s) => [400, 401, 403, 404, 409, 413, 415, 422].includes(s)), JSON.stringify(summary)).toBe(true);
     expect(resigned).toBeGreaterThanOrEqual(TOTAL / 2);
+    // The hostile classes were sent and refused as the client's fault.
+    expect(codes.get('invalid-path-parameter') ?? 0, JSON.stringify(Object.fromEntries(codes))).toBeGreaterThan(0);
+    expect(codes.get('invalid-request:signature') ?? 0, JSON.stringify(Object.fromEntries(codes))).toBeGreaterThan(0);
     expect(await domainState(api.store)).toBe(before);
     expect((await raw(api, { method: 'GET', path: '/healthz', headers: {} })).status).toBe(200);
     expect(api.log.lines.filter((l) => l.includes('"level":"error"'))).toEqual([]);
