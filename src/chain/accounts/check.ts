@@ -1,6 +1,6 @@
 /**
  * The three fail-closed gates every account decoder passes before it reads a field:
- * owner, then discriminator, then length. Each throws the typed error a rule maps to `fail`.
+ * owner, then discriminator, then length (at least the layout's). Each throws the typed error a rule maps to `fail`.
  */
 import type { Address, ReadonlyUint8Array } from '@solana/kit';
 import { MalformedAccount, WrongDiscriminator, WrongOwner } from '../errors.ts';
@@ -32,11 +32,13 @@ export function expectDiscriminator(account: AccountData, discriminator: Readonl
 }
 
 /**
- * Throws `MalformedAccount` unless the data is exactly `size` bytes. Exact, not "at least": a resized
- * account means a program version whose layout we have not checked, and we refuse to guess.
+ * Throws `MalformedAccount` unless the data holds at least the layout's `size` bytes. At least, not
+ * exactly: programs add fields into padding or reallocate, and Anchor's zero-copy loader reads the
+ * layout's prefix of a longer account, so we do too. `older` may explain a known shorter layout.
  */
-export function expectLength(account: AccountData, size: number, what: string): void {
-  if (account.data.length !== size) {
-    throw new MalformedAccount(account.address, what, `${account.data.length} bytes, expected ${size}`);
-  }
+export function expectMinLength(account: AccountData, size: number, what: string, older?: (length: number) => string | null): void {
+  const n = account.data.length;
+  if (n >= size) return;
+  const why = older?.(n);
+  throw new MalformedAccount(account.address, what, `${n} bytes, expected at least ${size}${why ? `: ${why}` : ''}`);
 }

@@ -1,6 +1,7 @@
 /**
  * Farms (kfarms) account decoders: FarmState and UserState, via farms-sdk's codama decoders.
- * Those decoders check neither owner nor discriminator (KAMINO.md §11), so we do it first.
+ * Those decoders check neither owner nor discriminator (KAMINO.md §11), so we do it first; an account
+ * longer than the layout (a newer program version) is read by its prefix, a shorter one is refused.
  */
 import { type Address } from '@solana/kit';
 // Deep import: the package root loads kliquidity/orca/raydium (~0.8 s); this path loads only the codecs.
@@ -28,7 +29,7 @@ import {
 } from '@solana/kit';
 import { MalformedAccount } from '../errors.ts';
 import type { AccountData } from '../types.ts';
-import { expectDiscriminator, expectLength, expectOwner } from './check.ts';
+import { expectDiscriminator, expectMinLength, expectOwner } from './check.ts';
 import { PROGRAMS } from '../programs.ts';
 
 /** A decoded FarmState: every field of farms-sdk's type except the reward schedules, which backstop never reads. */
@@ -102,7 +103,7 @@ export function decodeFarmState(account: AccountData): FarmState {
   const what = 'Farms FarmState';
   expectOwner(account, [FARMS_PROGRAM_ADDRESS], what);
   expectDiscriminator(account, FARM_STATE_DISCRIMINATOR, what);
-  expectLength(account, FARM_STATE_SIZE, what);
+  expectMinLength(account, FARM_STATE_SIZE, what);
   try {
     const { rewardInfosBytes: _skipped, ...farm } = farmStateDecoder.decode(account.data);
     return farm;
@@ -116,7 +117,7 @@ export function decodeUserState(account: AccountData): UserState {
   const what = 'Farms UserState';
   expectOwner(account, [FARMS_PROGRAM_ADDRESS], what);
   expectDiscriminator(account, USER_STATE_DISCRIMINATOR, what);
-  expectLength(account, USER_STATE_SIZE, what);
+  expectMinLength(account, USER_STATE_SIZE, what);
   try {
     return userStateDecoder.decode(account.data);
   } catch (e) {

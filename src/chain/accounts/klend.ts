@@ -3,13 +3,13 @@
  * @edd5ff5 (1.16.0) = klend-sdk 8.0.2 `src/@codegen/klend/accounts/Reserve.ts` (+ `types/{LastUpdate,
  * ReserveLiquidity,ReserveCollateral}.ts`); `RESERVE_SIZE` 8616 in `utils/consts.rs`; offsets in KAMINO.md §7.
  * Only the prefix up to `collateral.supply_vault` is decoded (the config and the rest are not needed to value
- * cTokens); the length check covers the whole account, and the encoder writes zeros past the prefix.
+ * cTokens); the account must hold at least the whole 8,624-byte layout (a grown one is read the same), and the
+ * encoder writes zeros past the prefix.
  */
 import {
   getAddressCodec,
   getStructCodec,
   getU128Codec,
-  getU32Codec,
   getU64Codec,
   getU8Codec,
   padLeftCodec,
@@ -19,7 +19,7 @@ import {
 } from '@solana/kit';
 import { MalformedAccount } from '../errors.ts';
 import type { AccountData } from '../types.ts';
-import { expectDiscriminator, expectLength, expectOwner } from './check.ts';
+import { expectDiscriminator, expectMinLength, expectOwner } from './check.ts';
 import { PROGRAMS } from '../programs.ts';
 
 /** The klend program (mainnet). */
@@ -29,13 +29,13 @@ export const RESERVE_DISCRIMINATOR: Uint8Array = new Uint8Array([43, 242, 204, 2
 /** Reserve account size incl. discriminator (klend `RESERVE_SIZE` 8616 + 8). */
 export const RESERVE_SIZE = 8624;
 
-/** `LastUpdate`: when the reserve was last refreshed. */
+/** `LastUpdate`: when the reserve was last refreshed (slot u64, stale u8, price_status u8, placeholder [u8; 6]). */
 export interface LastUpdate {
   readonly slot: bigint;
   /** Any non-zero byte reads as stale (socialize_loss sets it). */
   readonly stale: boolean;
+  /** `PriceStatusFlags` bits (63 = every price check done). */
   readonly priceStatus: number;
-  readonly timestamp: number;
 }
 
 /** `ReserveLiquidity` minus padding. `*Sf` are U68F60 (÷ 2^60); `cumulative_borrow_rate_bsf` is skipped. */
@@ -88,8 +88,7 @@ const staleCodec = transformCodec(
 const lastUpdateCodec = getStructCodec([
   ['slot', u64()],
   ['stale', staleCodec],
-  ['priceStatus', getU8Codec()],
-  ['timestamp', padLeftCodec(getU32Codec(), 2)], // after alignment_padding: [u8; 2]
+  ['priceStatus', padRightCodec(getU8Codec(), 6)], // then placeholder: [u8; 6]
 ]);
 
 const liquidityCodec = getStructCodec([
@@ -132,12 +131,15 @@ if (prefixCodec.fixedSize + 8 !== 2632) {
   throw new Error(`klend Reserve prefix codec is ${prefixCodec.fixedSize + 8} bytes, expected 2632`);
 }
 
-/** Decodes a klend `Reserve` (prefix through collateral); throws WrongOwner / WrongDiscriminator / MalformedAccount. */
+/**
+ * Decodes a klend `Reserve` (prefix through collateral) of at least 8,624 bytes; throws WrongOwner /
+ * WrongDiscriminator / MalformedAccount.
+ */
 export function decodeReserve(account: AccountData): Reserve {
   const what = 'klend Reserve';
   expectOwner(account, [KLEND_PROGRAM_ADDRESS], what);
   expectDiscriminator(account, RESERVE_DISCRIMINATOR, what);
-  expectLength(account, RESERVE_SIZE, what);
+  expectMinLength(account, RESERVE_SIZE, what);
   try {
     return prefixCodec.decode(account.data, 8);
   } catch (e) {

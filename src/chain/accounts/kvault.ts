@@ -21,7 +21,7 @@ import {
 } from '@solana/kit';
 import { MalformedAccount } from '../errors.ts';
 import type { AccountData } from '../types.ts';
-import { expectDiscriminator, expectLength, expectOwner } from './check.ts';
+import { expectDiscriminator, expectMinLength, expectOwner } from './check.ts';
 import { PROGRAMS } from '../programs.ts';
 
 /** The kvault program (mainnet). */
@@ -34,6 +34,9 @@ export const VAULT_STATE_SIZE = 62_552;
 export const VAULT_ALLOCATION_SLOTS = 25;
 /** Size of one `VaultAllocation` (`VAULT_ALLOCATION_SIZE`). */
 export const VAULT_ALLOCATION_SIZE = 2160;
+
+/** Where `first_loss_capital_farm` (the Insurance Pool farm) starts; older kvault layouts end before it. */
+export const FIRST_LOSS_CAPITAL_FARM_OFFSET = 58_696;
 
 /** The all-zero key: an empty allocation slot has this reserve. */
 export const DEFAULT_ADDRESS: Address = address('11111111111111111111111111111111');
@@ -172,12 +175,21 @@ if (bodyCodec.fixedSize + 8 !== VAULT_STATE_SIZE) {
 
 const isActive = (a: VaultAllocation): boolean => a.reserve !== DEFAULT_ADDRESS;
 
-/** Decodes a kvault `VaultState`; throws WrongOwner / WrongDiscriminator / MalformedAccount. */
+// Older kvault layouts (25,464 and 26,056 bytes) stop before the Insurance Pool field: say so, not just "too short".
+const olderLayout = (length: number): string | null =>
+  length < FIRST_LOSS_CAPITAL_FARM_OFFSET + 32
+    ? `an older kvault layout that ends before first_loss_capital_farm (offset ${FIRST_LOSS_CAPITAL_FARM_OFFSET}), so this vault cannot have an Insurance Pool; check the vault address in the policy`
+    : null;
+
+/**
+ * Decodes a kvault `VaultState` of at least 62,552 bytes (a grown one reads the same); throws WrongOwner /
+ * WrongDiscriminator / MalformedAccount (a shorter, older layout is named as such).
+ */
 export function decodeVaultState(account: AccountData): VaultState {
   const what = 'kvault VaultState';
   expectOwner(account, [KVAULT_PROGRAM_ADDRESS], what);
   expectDiscriminator(account, VAULT_STATE_DISCRIMINATOR, what);
-  expectLength(account, VAULT_STATE_SIZE, what);
+  expectMinLength(account, VAULT_STATE_SIZE, what, olderLayout);
   let body;
   try {
     body = bodyCodec.decode(account.data, 8);

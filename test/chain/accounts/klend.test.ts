@@ -62,7 +62,7 @@ describe('decodeReserve', () => {
   it('decodes every exposed field back', () => {
     const r = decodeReserve(account);
     expect(r.version).toBe(7n);
-    expect(r.lastUpdate).toEqual({ slot: 123_456n, stale: true, priceStatus: 0, timestamp: 0 });
+    expect(r.lastUpdate).toEqual({ slot: 123_456n, stale: true, priceStatus: 0 });
     expect(r.lendingMarket).toBe(marker(1));
     expect(r.liquidity.mintPubkey).toBe(marker(2));
     expect(r.liquidity.supplyVault).toBe(marker(3));
@@ -73,6 +73,14 @@ describe('decodeReserve', () => {
     expect(r.liquidity.accumulatedReferrerFeesSf).toBe(BIG + 2n);
     expect(r.liquidity.pendingReferrerFeesSf).toBe(BIG + 3n);
     expect(r.collateral).toEqual({ mintPubkey: marker(4), mintTotalSupply: 5_005n, supplyVault: marker(5) });
+  });
+
+  it('reads price_status at 25 and nothing from the placeholder bytes after it (26..32)', () => {
+    const d = data.slice();
+    d[25] = 63;
+    d.fill(0xee, 26, 32);
+    expect(decodeReserve(withData(account, d)).lastUpdate).toEqual({ slot: 123_456n, stale: true, priceStatus: 63 });
+    expect(decodeReserve(withData(account, d)).lendingMarket).toBe(marker(1));
   });
 
   it('reads any non-zero stale byte as stale', () => {
