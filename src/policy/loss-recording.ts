@@ -1,16 +1,18 @@
 /**
  * Recording a loss event (SPEC §2 step 1, §6 POST /v1/loss-events): prove from the chain that the
  * cited transaction is a successful klend socialize_loss on the declared reserve, and read the
- * evidence later decisions use. A refusal is typed (`LossUnverifiable`, the API's 422); a chain
- * outage is `ChainUnavailable` (503). Nothing here stores anything.
+ * evidence later decisions use: the vault's cTokens of the reserve AS THEY WERE AT THE LOSS (from
+ * the history of its cToken account, docs/loss-evidence.md) and the reserve's current cToken
+ * supply. A refusal is typed (`LossUnverifiable`, the API's 422); a chain outage is
+ * `ChainUnavailable` (503). Nothing here stores anything.
  */
-import type { Address } from '@solana/kit';
+import { getAddressEncoder, getProgramDerivedAddress, type Address } from '@solana/kit';
 import { decodeReserve } from '../chain/accounts/klend.ts';
-import { decodeVaultState } from '../chain/accounts/kvault.ts';
+import { decodeVaultState, KVAULT_PROGRAM_ADDRESS, type VaultAllocation } from '../chain/accounts/kvault.ts';
 import { ChainUnavailable } from '../chain/errors.ts';
 import { readAccount, type AccountSource } from '../chain/types.ts';
 import { floorDiv, minBig } from './amounts.ts';
-import type { TransactionJsonResult } from '../chain/reader.ts';
+import { MAX_SIGNATURES_PER_REQUEST, type SignatureInfo, type SignaturesForAddressResult, type TransactionJsonResult } from '../chain/reader.ts';
 import { verifyLossTransaction, type TransactionJson } from './loss-transaction.ts';
 
 /** The loss cannot be recorded for that vault: unknown or failing evidence (HTTP 422 `loss-unverifiable`). */
@@ -19,11 +21,20 @@ export class LossUnverifiable extends Error {
   readonly code = 'loss-unverifiable';
 }
 
-/** What recording needs from the chain: batched account reads, a finalized transaction, the slot. */
+/** What recording needs from the chain: batched account reads, finalized transactions, an address's history, the slot. */
 export interface LossChain extends AccountSource {
   getTransactionJson(signature: string, o: { commitment: 'finalized' }): Promise<TransactionJsonResult>;
+  getSignaturesForAddress(
+    address: Address,
+    o: { before?: string; limit?: number; commitment: 'confirmed' | 'finalized' },
+  ): Promise<SignaturesForAddressResult>;
   getSlot(): Promise<number>;
 }
+
+/** Pages of cToken-account history walked at most (50,000 transactions since the loss); more is refused, not guessed. */
+export const MAX_HISTORY_PAGES = 50;
+
+const NEXT_STEP_HISTORY = 'use an RPC endpoint that keeps the full transaction history (SOLANA_RPC_URL / --rpc) and record it again';
 
 export interface VerifiedLoss {
   readonly vault: Address;
@@ -45,6 +56,8 @@ export async function verifyLossForRecording(input: {
   reserve: Address;
   signature: string;
   vaultLoss: bigint;
+  /** Signatures per history page (tests use small pages); default and maximum 1000. */
+  historyPageSize?: number;
 }): Promise<VerifiedLoss> {
   const { chain, vault, reserve, signature, vaultLoss } = input;
   const tx = await chain.getTransactionJson(signature, { commitment: 'finalized' });
@@ -64,9 +77,20 @@ export async function verifyLossForRecording(input: {
     if (read.status === 'invalid') throw new LossUnverifiable(`${what} is not valid: ${read.error}`);
   }
   if (kvault.status !== 'ok' || reserveRead.status !== 'ok') throw new Error('unreachable');
+  if (verdict.slot === null) throw new LossUnverifiable(`transaction ${signature} has no slot: the vault's holding at the loss cannot be placed`);
   const allocation = kvault.value.activeAllocations.find((a) => a.reserve === reserve);
-  const vaultCTokens = allocation?.ctokenAllocation ?? 0n;
-  if (vaultCTokens === 0n) throw new LossUnverifiable(`the vault holds no cTokens of reserve ${reserve}`);
+  // Read after the accounts: whatever the allocation read reflects is then in the history too.
+  const vaultCTokens = await cTokensAtLoss({
+    chain,
+    vault,
+    reserve,
+    allocation,
+    collateralMint: reserveRead.value.collateral.mintPubkey,
+    lossSignature: signature,
+    lossSlot: verdict.slot,
+    pageSize: Math.min(input.historyPageSize ?? MAX_SIGNATURES_PER_REQUEST, MAX_SIGNATURES_PER_REQUEST),
+  });
+  if (vaultCTokens === 0n) throw new LossUnverifiable(`the vault held no cTokens of reserve ${reserve} at the loss (slot ${verdict.slot})`);
   const reserveCTokenSupply = reserveRead.value.collateral.mintTotalSupply;
   if (reserveCTokenSupply === 0n) throw new LossUnverifiable(`reserve ${reserve} has a zero cToken supply`);
   const bound = floorDiv(verdict.forgiven * vaultCTokens, reserveCTokenSupply);
@@ -82,4 +106,118 @@ export async function verifyLossForRecording(input: {
     blockTime: verdict.blockTime,
     transaction: result,
   };
+}
+
+/**
+ * The vault's cTokens of `reserve` at the loss (SPEC §2 step 1, docs/loss-evidence.md): the cToken
+ * account's balance before the first transaction that touched it after the loss, or the current
+ * allocation when none did. Fails closed when the history cannot prove which.
+ */
+async function cTokensAtLoss(o: {
+  chain: LossChain;
+  vault: Address;
+  reserve: Address;
+  allocation: VaultAllocation | undefined;
+  collateralMint: Address;
+  lossSignature: string;
+  lossSlot: bigint;
+  pageSize: number;
+}): Promise<bigint> {
+  const { chain, reserve, allocation, lossSlot } = o;
+  // A vault that left the reserve since the loss has no allocation any more; its cToken account is still this PDA.
+  const account = allocation?.ctokenVault ?? (await ctokenVaultOf(o.vault, reserve));
+  const history = await historySinceLoss({ chain, account, lossSignature: o.lossSignature, lossSlot, pageSize: o.pageSize });
+  const earliest = history.after.at(-1);
+  if (earliest === undefined) {
+    // Every invest crank moves last_invest_slot; one after the loss must have left a transaction in the history.
+    if (allocation && allocation.lastInvestSlot > lossSlot) {
+      throw new LossUnverifiable(
+        `the vault last invested in reserve ${reserve} at slot ${allocation.lastInvestSlot}, after the loss at slot ${lossSlot}, yet the history of its cToken account ${account} shows no transaction after the loss: the history is incomplete; ${NEXT_STEP_HISTORY}`,
+      );
+    }
+    // Nothing touched the account since the loss (an empty history included: only an invest, which moves last_invest_slot, raises the allocation).
+    return allocation?.ctokenAllocation ?? 0n;
+  }
+  if (!history.reachedLoss) {
+    throw new LossUnverifiable(
+      `the history of the vault's cToken account ${account} ends at slot ${earliest.slot}, after the loss at slot ${lossSlot}: what the vault held at the loss cannot be proven; ${NEXT_STEP_HISTORY}`,
+    );
+  }
+  return preBalanceIn({ chain, account, entry: earliest, collateralMint: o.collateralMint });
+}
+
+/** Transactions on `account` after the loss (newest first), and whether the walk reached the loss. */
+async function historySinceLoss(o: {
+  chain: LossChain;
+  account: Address;
+  lossSignature: string;
+  lossSlot: bigint;
+  pageSize: number;
+}): Promise<{ after: SignatureInfo[]; reachedLoss: boolean }> {
+  const { chain, account, lossSlot } = o;
+  const after: SignatureInfo[] = [];
+  let before: string | undefined;
+  let lastSlot: bigint | undefined;
+  for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+    const r = await chain.getSignaturesForAddress(account, { ...(before !== undefined ? { before } : {}), limit: o.pageSize, commitment: 'confirmed' });
+    if (r.kind === 'unavailable') throw new ChainUnavailable(`the history of the vault's cToken account ${account} could not be read: ${r.error}`);
+    for (const e of r.signatures) {
+      if (lastSlot !== undefined && e.slot > lastSlot) {
+        throw new LossUnverifiable(`the RPC answered the history of ${account} out of order (slot ${e.slot} after slot ${lastSlot}); ${NEXT_STEP_HISTORY}`);
+      }
+      lastSlot = e.slot;
+      // The loss itself, or anything older than its slot: every transaction after the loss has been seen.
+      if (e.signature === o.lossSignature || e.slot < lossSlot) return { after, reachedLoss: true };
+      if (e.slot === lossSlot) {
+        throw new LossUnverifiable(
+          `transaction ${e.signature} on the vault's cToken account ${account} landed in the loss's slot ${lossSlot}: whether it came before or after the loss cannot be proven from the history, so this loss cannot be recorded automatically`,
+        );
+      }
+      after.push(e);
+    }
+    // A short page is the end of what the node keeps.
+    if (r.signatures.length < o.pageSize) return { after, reachedLoss: false };
+    before = r.signatures[r.signatures.length - 1]!.signature;
+  }
+  throw new LossUnverifiable(
+    `more than ${MAX_HISTORY_PAGES * o.pageSize} transactions touched the vault's cToken account ${account} since the loss at slot ${lossSlot}: too many to walk; this loss cannot be recorded automatically`,
+  );
+}
+
+/** The cToken account's balance before `entry` (its `meta.preTokenBalances`), read at finalized. */
+async function preBalanceIn(o: { chain: LossChain; account: Address; entry: SignatureInfo; collateralMint: Address }): Promise<bigint> {
+  const { account, entry } = o;
+  const what = `transaction ${entry.signature}, the first on the vault's cToken account ${account} after the loss,`;
+  const tx = await o.chain.getTransactionJson(entry.signature, { commitment: 'finalized' });
+  if (tx.kind === 'unavailable') throw new ChainUnavailable(`${what} could not be read: ${tx.error}`);
+  if (tx.kind === 'missing') throw new LossUnverifiable(`${what} is not found at finalized commitment; record the loss again once it is finalized`);
+  const r = tx.result as {
+    slot?: unknown;
+    transaction?: { message?: { accountKeys?: unknown } };
+    meta?: { loadedAddresses?: { writable?: unknown; readonly?: unknown } | null; preTokenBalances?: unknown } | null;
+  };
+  if (r.slot !== Number(entry.slot)) throw new LossUnverifiable(`${what} is at slot ${String(r.slot)}, the history says ${entry.slot}: the RPC's answers disagree; ${NEXT_STEP_HISTORY}`);
+  const loaded = r.meta?.loadedAddresses;
+  const keys = [r.transaction?.message?.accountKeys, loaded?.writable, loaded?.readonly].flatMap((k) => (Array.isArray(k) ? (k as unknown[]) : []));
+  const index = keys.indexOf(account);
+  const balances = Array.isArray(r.meta?.preTokenBalances) ? (r.meta.preTokenBalances as { accountIndex?: unknown; mint?: unknown; uiTokenAmount?: { amount?: unknown } }[]) : null;
+  const pre = index < 0 || balances === null ? undefined : balances.find((b) => b?.accountIndex === index);
+  if (pre === undefined) {
+    throw new LossUnverifiable(
+      `${what} has no token balance of that account before it ran (created there, or the node's record is incomplete): what the vault held at the loss cannot be proven; ${NEXT_STEP_HISTORY}`,
+    );
+  }
+  if (pre.mint !== o.collateralMint) throw new LossUnverifiable(`${what} lists that account with mint ${String(pre.mint)}, not the reserve's cToken mint ${o.collateralMint}`);
+  const amount = pre.uiTokenAmount?.amount;
+  if (typeof amount !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(amount) || BigInt(amount) > 0xffff_ffff_ffff_ffffn) {
+    throw new LossUnverifiable(`${what} lists an unreadable balance of that account: ${JSON.stringify(amount)}`);
+  }
+  return BigInt(amount);
+}
+
+/** The kvault's cToken account of `reserve`: PDA `["ctoken_vault", vault, reserve]` of the kvault program. */
+async function ctokenVaultOf(vault: Address, reserve: Address): Promise<Address> {
+  const enc = getAddressEncoder();
+  const [pda] = await getProgramDerivedAddress({ programAddress: KVAULT_PROGRAM_ADDRESS, seeds: ['ctoken_vault', enc.encode(vault), enc.encode(reserve)] });
+  return pda;
 }

@@ -1,11 +1,12 @@
 /**
  * Seeds a sandbox chain (SPEC §9): the vault and its reserve, the FLC farm, the 2-of-2 multisig, an
- * escrow, the klend loss transaction, one pending proposal with the curator's on-chain vote in place,
- * and a second one at the next index paying a non-escrow kToken account. Accounts are written with
- * the SDKs' serializers (src/sandbox/fixtures).
+ * escrow, the vault's invest and the klend loss transactions, one pending proposal with the curator's
+ * on-chain vote in place, and a second one at the next index paying a non-escrow kToken account.
+ * Accounts are written with the SDKs' serializers (src/sandbox/fixtures).
  */
 import type { AccountData } from '../chain/types.ts';
 import type { Harness } from './harness/index.ts';
+import { sandboxInvest } from './fixtures/ctoken-history.ts';
 import { DENIED_INDEX, PENDING_AMOUNT, PENDING_INDEX, proposalAccounts, sandboxLoss, worldAccounts } from './fixtures/scenario.ts';
 import { multisigAccount, withdrawalInstructions } from './fixtures/squads.ts';
 import { SANDBOX } from './seeds.ts';
@@ -30,6 +31,9 @@ export function seedSandboxChain(harness: Harness): SeededWorld {
   [multisig, pendingTx!, pendingProposal!, deniedTx!, deniedProposal!].forEach(put);
   const loss = sandboxLoss();
   if (loss.transaction.stored.kind === 'found') harness.addTransaction(loss.transaction.signature, loss.transaction.stored.result);
+  // The invest that gave the vault its cTokens before the loss: the history loss evidence reads.
+  const invest = sandboxInvest();
+  harness.addTransaction(invest.signature, invest.result);
   // The co-signer and the fee payer need SOL for fees (readiness wants ≥ 0.05 SOL).
   harness.airdrop(SANDBOX.cosigner, 10_000_000_000n);
   harness.airdrop(SANDBOX.feePayer, 10_000_000_000n);

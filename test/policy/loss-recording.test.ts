@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Connection, Keypair, PublicKey, Transaction } from '@solana/web3.js';
+import { createTransferInstruction } from '@solana/spl-token';
+import { address, type Address } from '@solana/kit';
 import { ChainReader } from '../../src/chain/reader.ts';
 import { ChainUnavailable } from '../../src/chain/errors.ts';
 import { LossUnverifiable, verifyLossForRecording } from '../../src/policy/loss-recording.ts';
@@ -6,7 +9,10 @@ import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
 import { vaultAccount, worldAllocation } from '../../src/sandbox/fixtures/kvault.ts';
 import { lossTransaction } from '../../src/sandbox/fixtures/loss-transaction.ts';
 import { reserveAccount } from '../../src/sandbox/fixtures/reserve.ts';
-import { SANDBOX_VAULT_LOSS } from '../../src/sandbox/fixtures/scenario.ts';
+import { ctokenTransaction, sandboxInvest } from '../../src/sandbox/fixtures/ctoken-history.ts';
+import { SANDBOX_VAULT_LOSS, worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
+import { ctokenVaultAccount, tokenAccount } from '../../src/sandbox/fixtures/token.ts';
+import { lossBody, send, startTestApi } from '../server/helpers.ts';
 import { RESERVE_CTOKEN_SUPPLY, VAULT_CTOKEN_ALLOCATION } from '../../src/sandbox/fixtures/world.ts';
 import { SANDBOX } from '../../src/sandbox/seeds.ts';
 
@@ -63,5 +69,156 @@ describe('recording a loss event over RPC', () => {
   it('is a chain outage, not a refusal, when RPC fails', async () => {
     harness.faults.set('getTransaction', { httpStatus: 500 });
     await expect(record(lossTransaction({ name: 'outage' }))).rejects.toThrow(ChainUnavailable);
+  });
+});
+
+describe('the evidence is what the vault held at the loss (issue 12 finding 6)', () => {
+  // Each test writes its own history of the cToken account, so each gets its own chain.
+  let h: Harness;
+  let reader: ChainReader;
+  beforeEach(async () => {
+    h = await startHarness();
+    worldAccounts().forEach((a) => h.setAccount(a));
+    reader = new ChainReader({ rpcUrl: h.url, retries: 0, timeoutMs: 2000 });
+  });
+  afterEach(() => h.close());
+
+  const ONE_CTOKEN = 1_000_000n;
+  const loss = lossTransaction({ name: 'history-loss' }); // slot 312,000,000; the harness runs at a later slot
+  const LOSS_SLOT = loss.result.slot!;
+  const serve = (t: { signature: string; result: unknown }) => h.addTransaction(t.signature, t.result);
+  const recordLoss = (o: { historyPageSize?: number } = {}) => {
+    serve(loss);
+    // A declared loss far above the bound, so the recorded loss shows the evidence used.
+    return verifyLossForRecording({ chain: reader, vault: SANDBOX.vault, reserve: SANDBOX.reserve, signature: loss.signature, vaultLoss: 10n ** 15n, ...o });
+  };
+  const allocation = (ctokenAllocation: bigint, lastInvestSlot: bigint) =>
+    h.setAccount(vaultAccount({ allocations: [worldAllocation({ ctokenAllocation, lastInvestSlot })] }));
+  /** An SPL Token transfer of `amount` cTokens into the vault's cToken account, executed now (after the loss). */
+  const transferIn = async (amount: bigint): Promise<string> => {
+    const owner = Keypair.generate();
+    const source = address(Keypair.generate().publicKey.toBase58());
+    h.airdrop(address(owner.publicKey.toBase58()), 1_000_000_000n);
+    h.setAccount(tokenAccount({ address: source, owner: address(owner.publicKey.toBase58()), mint: SANDBOX.collateralMint, amount }));
+    const connection = new Connection(h.url, 'confirmed');
+    const { blockhash } = await connection.getLatestBlockhash();
+    const tx = new Transaction({ feePayer: owner.publicKey, recentBlockhash: blockhash }).add(
+      createTransferInstruction(new PublicKey(source), new PublicKey(SANDBOX.ctokenVault), owner.publicKey, amount),
+    );
+    tx.sign(owner);
+    return connection.sendRawTransaction(tx.serialize());
+  };
+  const expected = (vaultCTokens: bigint) => (1_000_000_000_000n * vaultCTokens) / RESERVE_CTOKEN_SUPPLY;
+
+  it('credits a vault that allocated more after the loss only what it held at the loss', async () => {
+    serve(sandboxInvest()); // 900,000 cTokens, before the loss
+    await transferIn(600_000n * ONE_CTOKEN);
+    allocation(1_500_000n * ONE_CTOKEN, BigInt(h.svm.getClock().slot));
+    expect(h.svm.getClock().slot).toBeGreaterThan(BigInt(LOSS_SLOT));
+    const v = await recordLoss();
+    expect(v.evidence.vaultCTokens).toBe(VAULT_CTOKEN_ALLOCATION);
+    expect(v.recordedLoss).toBe(SANDBOX_VAULT_LOSS);
+  });
+
+  it('refuses (422) a vault that held nothing at the loss and allocated after it', async () => {
+    h.setAccount(ctokenVaultAccount({ amount: 0n }));
+    serve(ctokenTransaction({ name: 'created-empty', slot: LOSS_SLOT - 10_000, pre: null, post: 0n }));
+    await transferIn(VAULT_CTOKEN_ALLOCATION);
+    allocation(VAULT_CTOKEN_ALLOCATION, BigInt(h.svm.getClock().slot));
+    await expect(recordLoss()).rejects.toThrow(/held no cTokens of reserve .* at the loss/);
+  });
+
+  it('walks the history page by page back past the loss', async () => {
+    serve(sandboxInvest());
+    // Five invests after the loss, each adding 50,000 cTokens: the first one's pre balance is the evidence.
+    for (let i = 0; i < 5; i++) {
+      const pre = VAULT_CTOKEN_ALLOCATION + BigInt(i) * 50_000n * ONE_CTOKEN;
+      serve(ctokenTransaction({ name: `after-${i}`, slot: LOSS_SLOT + 100 * (i + 1), pre, post: pre + 50_000n * ONE_CTOKEN }));
+    }
+    allocation(VAULT_CTOKEN_ALLOCATION + 250_000n * ONE_CTOKEN, BigInt(LOSS_SLOT + 500));
+    const pages = () => h.requestCount.get('getSignaturesForAddress') ?? 0;
+    const v = await recordLoss({ historyPageSize: 2 });
+    expect(v.evidence.vaultCTokens).toBe(VAULT_CTOKEN_ALLOCATION);
+    expect(pages()).toBe(3); // [5,4] [3,2] [1, the invest before the loss]
+    expect((await recordLoss()).evidence.vaultCTokens).toBe(VAULT_CTOKEN_ALLOCATION);
+    expect(pages()).toBe(4);
+  });
+
+  it('credits what a vault that left the reserve after the loss held at it', async () => {
+    serve(sandboxInvest());
+    serve(ctokenTransaction({ name: 'withdrawn', slot: LOSS_SLOT + 50, pre: VAULT_CTOKEN_ALLOCATION, post: 0n }));
+    h.setAccount(vaultAccount({ allocations: [] }));
+    const v = await recordLoss();
+    expect(v.evidence.vaultCTokens).toBe(VAULT_CTOKEN_ALLOCATION);
+    expect(v.recordedLoss).toBe(expected(VAULT_CTOKEN_ALLOCATION));
+  });
+
+  it('keeps the current allocation when nothing touched the account since the loss', async () => {
+    serve(sandboxInvest());
+    allocation(VAULT_CTOKEN_ALLOCATION, BigInt(LOSS_SLOT - 10_000));
+    expect((await recordLoss()).evidence.vaultCTokens).toBe(VAULT_CTOKEN_ALLOCATION);
+  });
+
+  it('refuses (422) a history that does not reach back to the loss', async () => {
+    serve(ctokenTransaction({ name: 'only-after', slot: LOSS_SLOT + 100, pre: 0n, post: VAULT_CTOKEN_ALLOCATION }));
+    allocation(VAULT_CTOKEN_ALLOCATION, BigInt(LOSS_SLOT + 100));
+    const err = await recordLoss().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LossUnverifiable);
+    expect((err as Error).message).toMatch(/ends at slot 312000100, after the loss at slot 312000000.*full transaction history/);
+  });
+
+  it('refuses (422) an invest after the loss that the history does not show', async () => {
+    serve(sandboxInvest());
+    allocation(VAULT_CTOKEN_ALLOCATION, BigInt(LOSS_SLOT + 1));
+    const err = await recordLoss().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LossUnverifiable);
+    expect((err as Error).message).toMatch(/last invested .* at slot 312000001, after the loss .* the history is incomplete/);
+  });
+
+  it('refuses (422) when the first transaction after the loss lists no prior balance of the account, or another mint', async () => {
+    serve(sandboxInvest());
+    serve(ctokenTransaction({ name: 'no-pre', slot: LOSS_SLOT + 100, pre: null, post: VAULT_CTOKEN_ALLOCATION }));
+    await expect(recordLoss()).rejects.toThrow(/no token balance of that account before it ran/);
+    serve(ctokenTransaction({ name: 'no-pre', slot: LOSS_SLOT + 100, pre: VAULT_CTOKEN_ALLOCATION, post: VAULT_CTOKEN_ALLOCATION, mint: SANDBOX.sharesMint }));
+    await expect(recordLoss()).rejects.toThrow(/not the reserve's cToken mint/);
+  });
+
+  it('refuses (422) a transaction on the account in the loss slot: its order against the loss is unknown', async () => {
+    serve(sandboxInvest());
+    serve(ctokenTransaction({ name: 'same-slot', slot: LOSS_SLOT, pre: VAULT_CTOKEN_ALLOCATION, post: 2n * VAULT_CTOKEN_ALLOCATION }));
+    await expect(recordLoss()).rejects.toThrow(/landed in the loss's slot 312000000/);
+  });
+
+  it('is a chain outage (ChainUnavailable), not a refusal, when the history cannot be read', async () => {
+    serve(sandboxInvest());
+    h.faults.set('getSignaturesForAddress', { httpStatus: 500 });
+    await expect(recordLoss()).rejects.toThrow(ChainUnavailable);
+    h.faults.clear();
+    h.breakAccount(SANDBOX.ctokenVault);
+    await expect(recordLoss()).rejects.toThrow(ChainUnavailable);
+  });
+});
+
+describe('POST /v1/loss-events reads the history (issue 12 finding 6)', () => {
+  it('answers 503 when the history cannot be read and 422 when it is incomplete, storing nothing; 201 once it is readable', async () => {
+    const api = await startTestApi();
+    try {
+      api.harness.faults.set('getSignaturesForAddress', { httpStatus: 500 });
+      const down = await send(api, { path: '/v1/loss-events', body: lossBody() });
+      expect(down.status).toBe(503);
+      expect(down.body.error.code).toBe('chain-unavailable');
+      api.harness.faults.clear();
+      api.harness.setAccount(vaultAccount({ allocations: [worldAllocation({ lastInvestSlot: 312_000_001n })] }));
+      const incomplete = await send(api, { path: '/v1/loss-events', body: lossBody() });
+      expect(incomplete.status).toBe(422);
+      expect(incomplete.body.error).toMatchObject({ code: 'loss-unverifiable', message: expect.stringMatching(/history is incomplete/) });
+      expect(await api.store.listLossEvents()).toEqual([]);
+      api.harness.setAccount(vaultAccount());
+      const ok = await send(api, { path: '/v1/loss-events', body: lossBody() });
+      expect(ok.status).toBe(201);
+      expect(ok.body.evidence.vaultCTokens).toBe(VAULT_CTOKEN_ALLOCATION.toString());
+    } finally {
+      await api.close();
+    }
   });
 });
