@@ -9,6 +9,7 @@ import type { ChainReader } from './chain/reader.ts';
 import { ChainCoSigner } from './cosign/cosigner.ts';
 import { ChainProposalCreator } from './cosign/creator.ts';
 import type { Signer } from './cosign/signer.ts';
+import type { SimulationMode } from './cosign/simulate.ts';
 import type { PolicyRegistry } from './policy/registry.ts';
 import { createApp, createMetrics, countDecisions, feeBalanceReady, rpcReady, startHttpServer, storeReady, type Readiness } from './server/index.ts';
 import { InstanceLocked } from './store/errors.ts';
@@ -36,6 +37,8 @@ export interface ServiceParts {
   readonly intervals?: Partial<Intervals>;
   /** Leave the periodic loops stopped until `startLoops()` (the sandbox seeds its story first). */
   readonly deferLoops?: boolean;
+  /** The co-signer's pre-sign simulation; only the sandbox in recorded mode passes `skip-recorded-mode`. */
+  readonly simulation?: SimulationMode;
 }
 
 export interface Intervals {
@@ -68,7 +71,9 @@ export async function startService(parts: ServiceParts): Promise<RunningService>
 
   const metrics = createMetrics({ chain });
   const counted = countDecisions(store, metrics.decisions) as SqlStore;
-  const cosigner = new ChainCoSigner({ chain, store: counted, signer: parts.signer, ...(parts.feePayer ? { feePayer: parts.feePayer } : {}), log });
+  const cosigner = new ChainCoSigner({
+    chain, store: counted, signer: parts.signer, ...(parts.feePayer ? { feePayer: parts.feePayer } : {}), log, ...(parts.simulation ? { simulation: parts.simulation } : {}),
+  });
   const creator = new ChainProposalCreator({ chain, store: counted, signer: parts.signer, ...(parts.feePayer ? { feePayer: parts.feePayer } : {}), log });
   const notifier = parts.telegram
     ? new TelegramNotifier({ token: parts.telegram.token, ...(parts.telegram.apiRoot ? { apiRoot: parts.telegram.apiRoot } : {}), store: counted, policies, log })

@@ -4,9 +4,9 @@
  * thin wrappers used for co-signing throw `ChainUnavailable` after bounded retries.
  */
 import { Connection, PublicKey, type Commitment, type SignatureStatus } from '@solana/web3.js';
-import { address, type Address } from '@solana/kit';
+import { address, isAddress, type Address } from '@solana/kit';
 import { ChainUnavailable, RpcRejected } from './errors.ts';
-import type { AccountResult, AccountSource } from './types.ts';
+import type { AccountData, AccountResult, AccountSource } from './types.ts';
 
 /** Largest batch `getMultipleAccounts` accepts on public RPC nodes. */
 export const MAX_ACCOUNTS_PER_REQUEST = 100;
@@ -45,6 +45,15 @@ export type SignaturesForAddressResult =
 
 /** Largest page `getSignaturesForAddress` answers. */
 export const MAX_SIGNATURES_PER_REQUEST = 1000;
+
+/** The answer to `simulateTransaction`: the error (null = it ran), logs, and the accounts asked for as they would be after. */
+export interface SimulationResult {
+  readonly err: unknown;
+  readonly logs: readonly string[];
+  /** Per requested address, in order: the account after the simulation, or null when it would not exist. */
+  readonly accounts: readonly (AccountData | null)[] | null;
+  readonly unitsConsumed: number | null;
+}
 
 /** The network answered with an HTTP error status (thrown from the fetch wrapper). */
 class HttpStatusError extends Error {
@@ -240,6 +249,31 @@ export class ChainReader implements AccountSource {
     return sig;
   }
 
+  /**
+   * Simulates transaction bytes without signature verification (backstop simulates unsigned messages
+   * only) at the reader's commitment, and returns the `accounts` as they would be after it. A refusal
+   * throws `RpcRejected`; silence or a malformed answer, `ChainUnavailable`.
+   */
+  async simulateTransaction(bytes: Uint8Array, o: { accounts: readonly Address[] }): Promise<SimulationResult> {
+    const config = {
+      encoding: 'base64',
+      sigVerify: false,
+      replaceRecentBlockhash: false,
+      commitment: this.commitment,
+      accounts: { encoding: 'base64', addresses: [...o.accounts] },
+    };
+    const answer = await this.must('simulateTransaction', () => this.raw('simulateTransaction', [Buffer.from(bytes).toString('base64'), config]));
+    const value = (answer as { value?: unknown } | null)?.value as { err?: unknown; logs?: unknown; accounts?: unknown; unitsConsumed?: unknown } | undefined;
+    if (typeof value !== 'object' || value === null) throw new ChainUnavailable('simulateTransaction answered no value');
+    const logs = Array.isArray(value.logs) ? value.logs.filter((l): l is string => typeof l === 'string') : [];
+    let accounts: (AccountData | null)[] | null = null;
+    if (Array.isArray(value.accounts)) {
+      accounts = value.accounts.map((a, i) => (a === null ? null : simulatedAccount(o.accounts[i], a)));
+      if (accounts.length !== o.accounts.length) throw new ChainUnavailable(`simulateTransaction answered ${accounts.length} accounts for ${o.accounts.length} asked`);
+    }
+    return { err: value.err ?? null, logs, accounts, unitsConsumed: typeof value.unitsConsumed === 'number' ? value.unitsConsumed : null };
+  }
+
   /** Status of each signature (`null` = the node does not know it), searching history too. */
   async getSignatureStatuses(signatures: readonly string[]): Promise<(SignatureStatus | null)[]> {
     const r = await this.must('getSignatureStatuses', () =>
@@ -344,6 +378,16 @@ export class ChainReader implements AccountSource {
     for (const part of this.secretParts) text = text.split(part).join('…');
     return text;
   }
+}
+
+/** One post-simulation account of a `simulateTransaction` answer (base64 data), or ChainUnavailable. */
+function simulatedAccount(addr: Address | undefined, a: unknown): AccountData {
+  const j = a as { data?: unknown; owner?: unknown; lamports?: unknown; executable?: unknown };
+  const data = Array.isArray(j?.data) && j.data[1] === 'base64' && typeof j.data[0] === 'string' ? j.data[0] : null;
+  if (addr === undefined || data === null || typeof j.owner !== 'string' || !isAddress(j.owner) || typeof j.lamports !== 'number' || !Number.isSafeInteger(j.lamports) || j.lamports < 0) {
+    throw new ChainUnavailable(`simulateTransaction answered a malformed account${addr ? ` for ${addr}` : ''}`);
+  }
+  return { address: addr, owner: address(j.owner), lamports: BigInt(j.lamports), data: new Uint8Array(Buffer.from(data, 'base64')), executable: j.executable === true };
 }
 
 function rpcCode(err: unknown): number | undefined {

@@ -5,7 +5,7 @@
  * sends stored bytes, after reading the Proposal account; confirmation is polled.
  */
 import type { Address } from '@solana/kit';
-import { PublicKey, type Connection, type TransactionInstruction } from '@solana/web3.js';
+import { PublicKey, type AddressLookupTableAccount, type Connection, type TransactionInstruction, type VersionedTransaction } from '@solana/web3.js';
 import * as multisigSdk from '@sqds/multisig';
 import { decodeProposalAccount, SQUADS_PROGRAM, type ProposalAccount } from '../chain/accounts/squads.ts';
 import { ChainUnavailable } from '../chain/errors.ts';
@@ -15,11 +15,12 @@ import type { Decision } from '../policy/decision.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
 import type { IntentKind, IntentRecord, ProposalRecord, Store } from '../store/types.ts';
 import type { ApprovalStatus, CoSigner, Log, WorkflowChain } from '../workflow/ports.ts';
-import { CosignRefused } from './errors.ts';
+import { CosignRefused, SimulationRefused, type SimulationFailure } from './errors.ts';
 import { checkEscrowReceipt, escrowBalances, type EscrowBalances } from './escrow-check.ts';
-import { lookupTableAccounts, readProposalForSigning, sdkVaultTransaction } from './read.ts';
+import { lookupTableAccounts, readProposalForSigning, sdkVaultTransaction, type ProposalForSigning } from './read.ts';
 import type { Signer } from './signer.ts';
-import { signV0 } from './transaction.ts';
+import { expectationFromDecision, feeOf, simulateUnsigned, type SimulationMode } from './simulate.ts';
+import { compileV0, signCompiled, signV0 } from './transaction.ts';
 
 const { instructions, generated, utils } = multisigSdk;
 
@@ -44,6 +45,11 @@ export interface ChainCoSignerOptions {
   readonly resendBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Milliseconds clock for the backoff (tests). */
   readonly now?: () => number;
+  /**
+   * Pre-sign simulation of approve+execute: `required` (default) or `skip-recorded-mode`, which only
+   * the sandbox without program binaries passes (local configuration, never an RPC's answer).
+   */
+  readonly simulation?: SimulationMode;
 }
 
 /** What `readiness()` reports for `/readyz`. */
@@ -85,8 +91,10 @@ export class ChainCoSigner implements CoSigner {
   private readonly resends = new Map<string, { count: number; dueAt: number }>();
   private readonly backoff: { readonly initialMs: number; readonly maxMs: number };
   private readonly nowMs: () => number;
+  private readonly simulation: SimulationMode;
 
-  constructor({ chain, store, signer, feePayer, log, resendBackoff = { initialMs: 2000, maxMs: 30_000 }, now = Date.now }: ChainCoSignerOptions) {
+  constructor({ chain, store, signer, feePayer, log, resendBackoff = { initialMs: 2000, maxMs: 30_000 }, now = Date.now, simulation = 'required' }: ChainCoSignerOptions) {
+    this.simulation = simulation;
     this.backoff = resendBackoff;
     this.nowMs = now;
     this.chain = chain;
@@ -135,7 +143,10 @@ export class ChainCoSigner implements CoSigner {
     if (execute) ixs.push(await this.executeInstruction(row, read, tables));
 
     const { blockhash, lastValidBlockHeight } = await this.chain.getLatestBlockhash();
-    const signed = await signV0({ instructions: ixs, payer: this.feePayer, signers: [this.signer], blockhash, lookupTables: tables });
+    const tx = compileV0({ instructions: ixs, payer: this.feePayer, blockhash, lookupTables: tables });
+    // Approve-only changes no balance; approve+execute is simulated unsigned before anything is signed.
+    if (execute) await this.simulateBeforeSigning({ row, decision, read, tx, tables });
+    const signed = await signCompiled(tx, { payer: this.feePayer, signers: [this.signer] });
     const kind: IntentKind = execute ? 'approve-execute' : 'approve';
     // Best effort: the balances let the escrow receipt be checked after execution.
     const balances = await escrowBalances(this.chain, d).catch(() => null);
@@ -145,6 +156,34 @@ export class ChainCoSigner implements CoSigner {
     if (balances) this.before.set(intent.signature, balances);
     this.log.info({ proposal: row.id, kind, signature: intent.signature, decision: decision.id }, 'approval signed and stored; not sent yet');
     return intent;
+  }
+
+  /**
+   * Simulates the unsigned approve+execute and audits what it showed (`simulation`); throws
+   * `SimulationRefused` unless the deltas are exactly what the decision promised. In
+   * `skip-recorded-mode` it audits the skip and returns.
+   */
+  private async simulateBeforeSigning(o: { row: ProposalRecord; decision: Decision; read: ProposalForSigning; tx: VersionedTransaction; tables: AddressLookupTableAccount[] }): Promise<void> {
+    const ctx = { proposal: o.row.id, decision: o.decision.id };
+    if (this.simulation === 'skip-recorded-mode') {
+      await this.store.appendAudit('simulation', { ...ctx, outcome: 'skipped (recorded mode)' });
+      this.log.info(ctx, 'simulation: skipped (recorded mode: the programs cannot execute here)');
+      return;
+    }
+    const expected = expectationFromDecision(o.decision, o.read.decoded, { feePayer: this.feePayer.address, maxFee: feeOf(o.tx) });
+    const refused = (failure: SimulationFailure, problems: string[]) => ({ ok: false, failure, problems, payload: { outcome: 'refused', failure, problems } }) as const;
+    const outcome = expected.ok
+      ? await simulateUnsigned({ chain: this.chain, transaction: o.tx, lookupTables: o.tables, expectation: expected.expectation }).catch((err: Error) =>
+          refused('simulation-error', [`the simulation could not be prepared: ${err.message}`]),
+        )
+      : refused('decision', expected.problems);
+    await this.store.appendAudit('simulation', { ...ctx, ...outcome.payload });
+    if (outcome.ok) {
+      this.log.info(ctx, 'simulation: the deltas are exactly what the decision promised');
+      return;
+    }
+    this.log.error({ ...ctx, failure: outcome.failure, problems: outcome.problems }, 'simulation refused: nothing signed');
+    throw new SimulationRefused(o.row.id, outcome.failure, outcome.problems);
   }
 
   /** Sends a stored intent's exact bytes, after reading the Proposal account; never throws, never signs. */

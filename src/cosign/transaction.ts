@@ -24,18 +24,16 @@ export interface SignedTransaction {
 }
 
 /**
- * Compiles `instructions` into a v0 message paid by `payer` and signs it with exactly the signers
- * the message requires (looked up among `payer` and `signers`). Lookup tables are used only when
- * the transaction does not fit without them. Throws when a required signature is not available or
+ * Compiles `instructions` into an unsigned v0 transaction paid by `payer` (every signature slot
+ * zero). Lookup tables are used only when the transaction does not fit without them. Throws when
  * the transaction is too large.
  */
-export async function signV0(input: {
+export function compileV0(input: {
   instructions: readonly TransactionInstruction[];
   payer: Signer;
-  signers: readonly Signer[];
   blockhash: string;
   lookupTables?: readonly AddressLookupTableAccount[];
-}): Promise<SignedTransaction> {
+}): VersionedTransaction {
   const compile = (tables: AddressLookupTableAccount[]) =>
     new VersionedTransaction(
       new TransactionMessage({ payerKey: new PublicKey(input.payer.address), recentBlockhash: input.blockhash, instructions: [...input.instructions] }).compileToV0Message(tables),
@@ -45,7 +43,19 @@ export async function signV0(input: {
   const size = (t: VersionedTransaction) => 1 + 64 * t.message.header.numRequiredSignatures + t.message.serialize().length;
   if (size(tx) > MAX_TRANSACTION_BYTES && input.lookupTables && input.lookupTables.length > 0) tx = compile([...input.lookupTables]);
   if (size(tx) > MAX_TRANSACTION_BYTES) throw new Error(`the transaction is ${size(tx)} bytes, above the ${MAX_TRANSACTION_BYTES}-byte limit`);
+  return tx;
+}
 
+/** The wire bytes of `tx`'s message with every signature zero (what a pre-sign simulation may see). */
+export function unsignedBytes(tx: VersionedTransaction): Uint8Array {
+  return new VersionedTransaction(tx.message).serialize();
+}
+
+/**
+ * Signs a compiled transaction with exactly the signers its message requires (looked up among
+ * `payer` and `signers`). Throws when a required signature is not available.
+ */
+export async function signCompiled(tx: VersionedTransaction, input: { payer: Signer; signers: readonly Signer[] }): Promise<SignedTransaction> {
   const byAddress = new Map<string, Signer>([input.payer, ...input.signers].map((s) => [s.address, s]));
   const message = tx.message.serialize();
   const required = tx.message.staticAccountKeys.slice(0, tx.message.header.numRequiredSignatures);
@@ -60,4 +70,18 @@ export async function signV0(input: {
   const first = tx.signatures[0];
   if (!first) throw new Error('the transaction has no signature');
   return { bytes: tx.serialize(), signature: getBase58Decoder().decode(first) };
+}
+
+/**
+ * Compiles `instructions` into a v0 message paid by `payer` and signs it with exactly the signers
+ * the message requires (`compileV0` then `signCompiled`).
+ */
+export async function signV0(input: {
+  instructions: readonly TransactionInstruction[];
+  payer: Signer;
+  signers: readonly Signer[];
+  blockhash: string;
+  lookupTables?: readonly AddressLookupTableAccount[];
+}): Promise<SignedTransaction> {
+  return signCompiled(compileV0(input), input);
 }

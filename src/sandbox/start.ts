@@ -128,6 +128,8 @@ export async function startSandbox(options: {
     reloadPolicies: true,
     intervals: { pollMs: 1_000, ...options.intervals },
     deferLoops: true,
+    // No program binaries loaded (local configuration): the harness cannot execute approve+execute.
+    simulation: harness.mode === 'recorded' ? 'skip-recorded-mode' : 'required',
   });
 
   try {

@@ -5,7 +5,7 @@
  */
 import type { Address } from '@solana/kit';
 import type { SignatureStatus } from '@solana/web3.js';
-import type { SignaturesForAddressResult, TransactionJsonResult } from '../chain/reader.ts';
+import type { SignaturesForAddressResult, SimulationResult, TransactionJsonResult } from '../chain/reader.ts';
 import type { AccountSource } from '../chain/types.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
@@ -22,6 +22,8 @@ export interface WorkflowChain extends AccountSource {
   getSlot(): Promise<number>;
   getLatestBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number }>;
   sendRawTransaction(bytes: Uint8Array): Promise<string>;
+  /** Simulates unsigned transaction bytes (no signature check) and answers the `accounts` as they would be after. */
+  simulateTransaction(bytes: Uint8Array, o: { accounts: readonly Address[] }): Promise<SimulationResult>;
   getSignatureStatuses(signatures: readonly string[]): Promise<(SignatureStatus | null)[]>;
   getBlockHeight(): Promise<number>;
   isBlockhashValid(blockhash: string): Promise<boolean>;

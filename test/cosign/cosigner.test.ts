@@ -158,7 +158,7 @@ describe('co-sign last: without execution', () => {
 
   it('the co-signer pays fees when no fee payer is given', async () => {
     await setup();
-    const own = new ChainCoSigner({ chain: w.chain, store: w.store, signer: COSIGNER, log: new MemoryLog() });
+    const own = new ChainCoSigner({ chain: w.chain, store: w.store, signer: COSIGNER, log: new MemoryLog(), simulation: 'skip-recorded-mode' });
     const rowId = await approvedProposal(w);
     const row = (await w.store.getProposalByRowId(rowId))!;
     const decision = (await w.store.latestDecision(rowId))!.decision;

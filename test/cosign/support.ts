@@ -10,6 +10,7 @@ import { ChainReader } from '../../src/chain/reader.ts';
 import type { AccountData } from '../../src/chain/types.ts';
 import { ChainCoSigner } from '../../src/cosign/cosigner.ts';
 import { keypairSigner, type Signer } from '../../src/cosign/signer.ts';
+import type { SimulationMode } from '../../src/cosign/simulate.ts';
 import { parsePolicyText, type LoadedPolicy } from '../../src/policy/load.ts';
 import { PolicyRegistry } from '../../src/policy/registry.ts';
 import type { Harness } from '../../src/sandbox/harness/index.ts';
@@ -93,12 +94,16 @@ export async function assemble(o: {
   /** Milliseconds clock of the co-signer's resend backoff. */
   cosignerNow?: () => number;
   creator?: (w: { store: Store; chain: ChainReader; log: MemoryLog }) => ProposalCreator;
+  /** The co-signer's pre-sign simulation; these tests' harness is in recorded mode unless they load dumps. */
+  simulation?: SimulationMode;
 }): Promise<World> {
   const store = await openStore({ database: o.database, auditKey: AUDIT_KEY });
   const chain = new ChainReader({ rpcUrl: o.rpcUrl, retries: 0, timeoutMs: 5000 });
   const log = new MemoryLog();
   const Cls = o.cosignerClass ?? ChainCoSigner;
-  const cosigner = new Cls({ chain, store, signer: COSIGNER, feePayer: o.feePayer ?? FEE_PAYER, log, ...(o.cosignerNow ? { now: o.cosignerNow } : {}) });
+  const cosigner = new Cls({
+    chain, store, signer: COSIGNER, feePayer: o.feePayer ?? FEE_PAYER, log, simulation: o.simulation ?? 'skip-recorded-mode', ...(o.cosignerNow ? { now: o.cosignerNow } : {}),
+  });
   const policies = PolicyRegistry.of([o.policy ?? loadedPolicy()]);
   const wf = new Workflow({
     store, chain, policies, notifier: cardNotifier(() => store), cosigner, log, clock: () => NOW,

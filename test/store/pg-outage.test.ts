@@ -78,7 +78,7 @@ describe('PostgreSQL stopped mid-run', () => {
     const chain = new ChainReader({ rpcUrl: harness.url, retries: 0, timeoutMs: 5000 });
     const policies = exampleRegistry();
     const notifier = cardNotifier(() => store);
-    const cosigner = new ChainCoSigner({ chain, store, signer: COSIGNER, log: SILENT_LOG });
+    const cosigner = new ChainCoSigner({ chain, store, signer: COSIGNER, log: SILENT_LOG, simulation: 'skip-recorded-mode' }); // recorded-mode harness
     wf = new Workflow({ store, chain, policies, notifier, cosigner, log: SILENT_LOG, clock: () => NOW });
     const metrics = createMetrics({ chain, processMetrics: false });
     const readiness = { store: storeReady(store), rpc: rpcReady(chain), feeBalance: feeBalanceReady(chain, SANDBOX.cosigner) };

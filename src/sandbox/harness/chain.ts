@@ -51,6 +51,8 @@ export class HarnessChain {
   private readonly executed = new Map<string, ExecutedTransaction>();
   private readonly recorded = new Map<string, RecordedTransaction>();
   private readonly served = new Map<string, unknown>();
+  /** Wire bytes of every `simulateTransaction` request, as received (tests prove what was handed over). */
+  private readonly simulations: Uint8Array[] = [];
   /** Deterministic per instance: LiteSVM has no genesis block. */
   readonly genesisHash = getBase58Decoder().decode(createHash('sha256').update('backstop-sandbox-genesis').digest());
 
@@ -182,15 +184,29 @@ export class HarnessChain {
     return v.signature;
   }
 
-  /** `simulateTransaction` value (signature check and blockhash replacement as a validator offers them). */
+  /** The wire bytes of every simulation request received, in arrival order. */
+  simulatedTransactions(): Uint8Array[] {
+    return this.simulations.map((b) => Uint8Array.from(b));
+  }
+
+  /**
+   * `simulateTransaction` value (signature check, blockhash replacement, post-simulation `accounts`
+   * and inner instructions as a validator offers them). Changes nothing on the chain.
+   */
   simulate(
     bytes: Uint8Array,
-    opts: { sigVerify: boolean; replaceRecentBlockhash: boolean; accounts: readonly Address[] | null },
+    opts: { sigVerify: boolean; replaceRecentBlockhash: boolean; accounts: readonly Address[] | null; innerInstructions?: boolean },
   ): Record<string, unknown> {
+    this.simulations.push(Uint8Array.from(bytes));
     if (opts.sigVerify && opts.replaceRecentBlockhash) {
       throw new RpcError(-32602, 'sigVerify may not be used with replaceRecentBlockhash');
     }
     const v = decodeTransaction(bytes, { verifySignatures: opts.sigVerify });
+    const loaded = this.loadedAddresses(v.message);
+    const keys = [...v.message.staticAccounts, ...loaded.writable, ...loaded.readonly];
+    if (opts.accounts && opts.accounts.length > keys.length) {
+      throw new RpcError(-32602, `Too many accounts provided; max ${keys.length}`);
+    }
     let tx = v.transaction as unknown as LiteTx;
     if (opts.replaceRecentBlockhash) {
       const messageBytes = getCompiledTransactionMessageEncoder().encode({
@@ -207,7 +223,11 @@ export class HarnessChain {
     } finally {
       this.svm.withSigverify(true);
     }
-    if (isFailed(sim)) return simulationValue(transactionErrorJson(sim.err()), sim.meta(), opts.accounts && opts.accounts.map(() => null));
+    const extra = {
+      innerInstructions: opts.innerInstructions ? partiallyDecodedInner(sim.meta(), keys) : null,
+      ...(opts.replaceRecentBlockhash ? { replacementBlockhash: this.latestBlockhash() } : {}),
+    };
+    if (isFailed(sim)) return { ...simulationValue(transactionErrorJson(sim.err()), sim.meta(), opts.accounts && opts.accounts.map(() => null)), ...extra };
     const post = new Map(sim.postAccounts().map((a) => [a.address as string, a]));
     const accounts =
       opts.accounts &&
@@ -221,7 +241,7 @@ export class HarnessChain {
         const cur = this.getAccount(addr);
         return cur && accountJson(cur);
       });
-    return simulationValue(null, sim.meta(), accounts);
+    return { ...simulationValue(null, sim.meta(), accounts), ...extra };
   }
 
   signatureStatus(signature: string): Record<string, unknown> | null {
@@ -345,8 +365,24 @@ function simulationValue(err: unknown, meta: TransactionMetadata, accounts: unkn
     accounts,
     unitsConsumed: Number(meta.computeUnitsConsumed()),
     returnData: rdData.length === 0 ? null : { programId: getBase58Decoder().decode(rd.programId()), data: [Buffer.from(rdData).toString('base64'), 'base64'] },
-    innerInstructions: innerInstructionsJson(meta),
+    // A validator answers inner instructions only when asked (`innerInstructions: true`).
+    innerInstructions: null,
   };
+}
+
+/** Inner instructions as `simulateTransaction` answers them (jsonParsed, partially decoded: keys and base58 data). */
+function partiallyDecodedInner(meta: TransactionMetadata, keys: readonly Address[]): { index: number; instructions: unknown[] }[] {
+  const b58 = getBase58Decoder();
+  return meta
+    .innerInstructions()
+    .map((list, index) => ({
+      index,
+      instructions: list.map((inner) => {
+        const ix = inner.instruction();
+        return { programId: keys[ix.programIdIndex()], accounts: [...ix.accounts()].map((i) => keys[i]), data: b58.decode(ix.data()), stackHeight: inner.stackHeight() };
+      }),
+    }))
+    .filter((g) => g.instructions.length > 0);
 }
 
 function innerInstructionsJson(meta: TransactionMetadata): { index: number; instructions: unknown[] }[] {

@@ -51,6 +51,8 @@ export interface Harness {
   addTransaction(signature: string, result: unknown): void;
   /** Transactions verified and recorded, not executed, in arrival order. */
   recordedTransactions(): readonly RecordedTransaction[];
+  /** Wire bytes of every `simulateTransaction` request received, in arrival order. */
+  simulatedTransactions(): readonly Uint8Array[];
   /** New blockhash; the block height moves past the old one's lastValidBlockHeight. */
   expireBlockhash(): void;
   /** Serve `address` as not existing. */
@@ -88,6 +90,7 @@ export async function startHarness({ port = 0, programsDir }: HarnessOptions = {
     airdrop: (a, lamports) => chain.airdrop(a, lamports),
     addTransaction: (sig, result) => chain.addTransaction(sig, result),
     recordedTransactions: () => chain.recordedTransactions(),
+    simulatedTransactions: () => chain.simulatedTransactions(),
     expireBlockhash: () => chain.expireBlockhash(),
     hideAccount: (a) => faults.hidden.add(a),
     breakAccount: (a) => faults.broken.add(a),

@@ -75,13 +75,18 @@ export function rpcMethods(chain: HarnessChain, faults: Faults): ReadonlyMap<str
     simulateTransaction: (p) => {
       const config = configParam(p[1]);
       const bytes = decodeWire(p[0], config['encoding']);
-      const accountsCfg = config['accounts'] as { addresses?: unknown } | undefined;
-      const accounts = Array.isArray(accountsCfg?.addresses) ? accountsCfg.addresses.map(addressParam) : null;
+      const accountsCfg = config['accounts'] as { addresses?: unknown; encoding?: unknown } | undefined;
+      if (accountsCfg !== undefined && !Array.isArray(accountsCfg?.addresses)) throw new RpcError(-32602, 'Invalid params: accounts.addresses must be an array');
+      const accountsEncoding = accountsCfg?.encoding ?? 'base64';
+      if (accountsEncoding === 'base58' || accountsEncoding === 'binary') throw new RpcError(-32602, 'base58 encoding not supported');
+      if (accountsEncoding !== 'base64') throw new RpcError(-32602, `unsupported encoding: ${String(accountsEncoding)} (the harness serves base64)`);
+      const accounts = accountsCfg ? (accountsCfg.addresses as unknown[]).map(addressParam) : null;
       return ctx(
         chain.simulate(bytes, {
           sigVerify: config['sigVerify'] === true,
           replaceRecentBlockhash: config['replaceRecentBlockhash'] === true,
           accounts,
+          innerInstructions: config['innerInstructions'] === true,
         }),
       );
     },
