@@ -71,3 +71,11 @@ export class ReadOnlyStore extends Error {
     super('the store was opened read-only (no audit key); mutations need AUDIT_KEYPAIR');
   }
 }
+
+/** The audit chain does not verify with the store's own audit key: nothing may be signed from it. */
+export class AuditChainBroken extends Error {
+  override readonly name = 'AuditChainBroken';
+  constructor(readonly seq: number, detail: string) {
+    super(`the audit log does not verify at entry ${seq}: ${detail}; run \`backstop audit verify\` and restore the database from a backup before signing anything`);
+  }
+}

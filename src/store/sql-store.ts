@@ -10,9 +10,9 @@ import type { Decision } from '../policy/decision.ts';
 import type { StoredTransaction } from '../policy/facts.ts';
 import { canonicalize, sha256Hex } from '../policy/jcs.ts';
 import { planReservation, type ReservableEvent } from '../policy/reservation.ts';
-import { makeAuditEntry, toJsonValue, writeAuditHead, type AuditEntry, type AuditHead, type AuditSigner, type JsonValue } from './audit.ts';
+import { makeAuditEntry, toJsonValue, verifyAudit, writeAuditHead, type AuditEntry, type AuditHead, type AuditSigner, type JsonValue } from './audit.ts';
 import { UniqueViolation, type LockName, type Row, type SqlConn, type SqlEngine, type SqlValue } from './engine.ts';
-import { AlreadyDone, Conflict, InvalidTransition, NotFound, ReadOnlyStore, SchemaTooNew, StaleState } from './errors.ts';
+import { AlreadyDone, AuditChainBroken, Conflict, InvalidTransition, NotFound, ReadOnlyStore, SchemaTooNew, StaleState } from './errors.ts';
 import { CURRENT_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE, migrationSql } from './migrations.ts';
 import type {
   AcquiredLock,
@@ -241,8 +241,14 @@ export class SqlStore implements Store {
         const at = iso(this.now());
         const changed = await tx.run(`UPDATE loss_events SET state = 'closed', closed_at = $1 WHERE id = $2 AND state = 'open'`, [at, id]);
         if (changed === 0) throw new AlreadyDone(`loss event ${id} is already closed`);
+        // A proposal that is signing or signed may still execute: its reservation stays until the chain says so.
         const released = (
-          await tx.all(`UPDATE ledger SET state = 'released', updated_at = $1 WHERE loss_event_id = $2 AND state = 'reserved' RETURNING *`, [at, id])
+          await tx.all(
+            `UPDATE ledger SET state = 'released', updated_at = $1 WHERE loss_event_id = $2 AND state = 'reserved'
+               AND proposal NOT IN (SELECT id FROM proposals WHERE state IN ('signing', 'signed', 'executed'))
+             RETURNING *`,
+            [at, id],
+          )
         ).map(toLedger);
         const [row] = await tx.all('SELECT * FROM loss_events WHERE id = $1', [id]);
         return {
@@ -453,6 +459,12 @@ export class SqlStore implements Store {
       async (tx) => {
         const events = (await tx.all('SELECT * FROM loss_events WHERE vault = $1', [input.vault])).map(toLossEvent);
         const ledger = (await tx.all('SELECT * FROM ledger WHERE vault = $1 ORDER BY id', [input.vault])).map(toLedger);
+        // Reserving the same value again (the signing-time check) keeps the rows it already holds on open events.
+        const own = ledger.filter((r) => r.proposal === input.proposal && r.state === 'reserved');
+        const openIds = new Set(events.filter((e) => e.state === 'open').map((e) => e.id));
+        if (own.length > 0 && own.reduce((sum, r) => sum + r.amount, 0n) === input.value && own.every((r) => openIds.has(r.lossEventId))) {
+          return { value: { ok: true, rows: own } as ReserveResult, audit: null };
+        }
         const plan = planReservation({
           events: events.map((e): ReservableEvent => ({ id: e.id, vault: e.vault, recordedLoss: e.recordedLoss, blockTime: e.blockTime, state: e.state })),
           ledger,
@@ -682,6 +694,14 @@ export class SqlStore implements Store {
       filter.sinceSeq ?? 0, filter.sinceTime === undefined ? '' : iso(filter.sinceTime),
     ]);
     return rows.map(toAuditEntry);
+  }
+
+  async verifiedAuditEntries(): Promise<AuditEntry[]> {
+    if (this.signer === undefined) throw new ReadOnlyStore();
+    const entries = await this.auditEntries();
+    const verdict = verifyAudit({ entries, publicKey: this.signer.publicKeyBytes });
+    if (!verdict.ok) throw new AuditChainBroken(verdict.seq, verdict.message);
+    return entries;
   }
 
   async auditHead(): Promise<AuditHead | null> {

@@ -279,7 +279,10 @@ export interface Store {
   /** Every loss event of the vault, open and closed (the policy engine's `LossRecords.lossEvents`). */
   lossEventsForVault(vault: Address): Promise<StoredLossEvent[]>;
   lossTransaction(signature: string): Promise<StoredTransaction | undefined>;
-  /** Closes the event and releases its `reserved` rows; `AlreadyDone` if closed, `NotFound` if absent. */
+  /**
+   * Closes the event and releases its `reserved` rows of proposals that have not reached `signing`
+   * (from `signing` on, only the chain releases them); `AlreadyDone` if closed, `NotFound` if absent.
+   */
   closeLossEvent(id: string, note?: AuditNote): Promise<{ event: StoredLossEvent; released: LedgerEntry[] }>;
 
   // proposals
@@ -348,4 +351,6 @@ export interface Store {
   auditEntries(filter?: { sinceSeq?: number; sinceTime?: Date }): Promise<AuditEntry[]>;
   /** The last entry as a head (seq, hash, signature), or null when the log is empty. */
   auditHead(): Promise<AuditHead | null>;
+  /** Every entry, after verifying the whole chain with this store's audit key; `AuditChainBroken` otherwise. */
+  verifiedAuditEntries(): Promise<AuditEntry[]>;
 }

@@ -14,3 +14,13 @@ export class WorkflowRefusal extends Error {
 
 export const unknownVault = (vault: string) => new WorkflowRefusal(404, 'unknown-vault', `no policy covers vault ${vault}`);
 export const unknownMultisig = (multisig: string) => new WorkflowRefusal(404, 'unknown-multisig', `no policy covers multisig ${multisig}`);
+
+/**
+ * The co-signer will not sign this (the port's refusal; src/cosign's `CosignRefused` is one): the
+ * workflow keeps the proposal where it is, alerts the chat and records why.
+ */
+export class SigningRefused extends Error {
+  constructor(readonly proposal: string, reason: string) {
+    super(`not signing ${proposal}: ${reason}`);
+  }
+}

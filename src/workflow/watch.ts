@@ -7,8 +7,13 @@ import type { Address } from '@solana/kit';
 import { decodeMultisig, decodeProposalAccount, type ProposalAccount } from '../chain/accounts/squads.ts';
 import { proposalPdaOf } from '../chain/pda.ts';
 import { readAccount, type Read } from '../chain/types.ts';
+import type { Decision } from '../policy/decision.ts';
+import type { LoadedPolicy } from '../policy/load.ts';
 import { buildSnapshot } from '../policy/snapshot.ts';
-import type { ProposalRecord } from '../store/types.ts';
+import { AuditChainBroken } from '../store/errors.ts';
+import type { IntentRecord, ProposalRecord } from '../store/types.ts';
+import { auditedTally, type AuditedTally } from './audited-votes.ts';
+import { SigningRefused } from './errors.ts';
 import { activeHold } from './votes.ts';
 import { isFinal } from './states.ts';
 import type { Workflow } from './workflow.ts';
@@ -16,7 +21,7 @@ import type { Workflow } from './workflow.ts';
 /** How often a proposal denied with an `unknown` rule is decided again. */
 export const REDECIDE_UNKNOWN_EVERY_MS = 60_000;
 
-/** How far back the poller looks the first time it sees a multisig. */
+/** How far below the multisig's latest transaction index the poller looks. */
 export const FIRST_LOOK_BACK = 20n;
 
 export interface PollReport {
@@ -47,14 +52,13 @@ async function pollMultisig(wf: Workflow, multisig: Address, report: PollReport)
   const ms = readAccount(accounts, multisig, decodeMultisig);
   if (ms.status !== 'ok') throw new Error(`multisig ${ms.status}${'error' in ms ? `: ${ms.error}` : ''}`);
 
-  // New indices above the stale index, as if a webhook had come.
-  const rows = (await wf.store.listProposals()).filter((r) => r.multisig === multisig);
-  const highestKnown = rows.reduce((m, r) => (r.transactionIndex > m ? r.transactionIndex : m), 0n);
-  const floor = ms.value.transactionIndex > FIRST_LOOK_BACK ? ms.value.transactionIndex - FIRST_LOOK_BACK : 0n;
-  let from = highestKnown + 1n;
-  if (from <= ms.value.staleTransactionIndex) from = ms.value.staleTransactionIndex + 1n;
-  if (from <= floor) from = floor + 1n;
-  for (let index = from; index <= ms.value.transactionIndex; index++) {
+  // The window the chain defines, (max(stale, latest − 20), latest]: a stored row (a webhook's index) never moves it.
+  const latest = ms.value.transactionIndex;
+  const floor = latest > FIRST_LOOK_BACK ? latest - FIRST_LOOK_BACK : 0n;
+  const from = (ms.value.staleTransactionIndex > floor ? ms.value.staleTransactionIndex : floor) + 1n;
+  for (let index = from; index <= latest; index++) {
+    // Only ids not stored yet: registering a known denied id would decide it again on every poll.
+    if (await wf.store.getProposal(`${multisig}:${index}`)) continue;
     await wf.registerProposal({ multisig, transactionIndex: index });
     report.registered.push(`${multisig}:${index}`);
   }
@@ -121,6 +125,60 @@ async function followProposal(wf: Workflow, row: ProposalRecord, proposal: Read<
   }
 }
 
+/** What the chain and the signed log say just before the co-signer signs (one check for first signing and re-signing). */
+type SigningCheck =
+  | { readonly kind: 'go'; readonly decision: Decision }
+  /** An `unknown` and no `fail`: try again next poll. */
+  | { readonly kind: 'wait' }
+  /** A rule fails, or the re-valued withdrawal no longer fits the ledger. */
+  | { readonly kind: 'deny'; readonly decision: Decision; readonly reason: string }
+  /** What would execute, or the policy, changed since the humans approved. */
+  | { readonly kind: 'changed'; readonly reason: string }
+  /** The signed audit log does not prove the approvals (a forged row or vote), or cannot be verified. */
+  | { readonly kind: 'unproven'; readonly reason: string };
+
+/**
+ * Decides again from the chain, recounts the approvals from the verified audit chain, and re-reserves
+ * the re-valued withdrawal, so the ledger holds exactly what is signed. Caller holds the proposal lock.
+ */
+async function checkBeforeSigning(wf: Workflow, row: ProposalRecord, loaded: LoadedPolicy): Promise<SigningCheck> {
+  const { facts, decision, now } = await wf.freshDecision(row, loaded);
+  await wf.store.recordDecision({ proposalRowId: row.rowId, decision, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
+  const failed = decision.rules.filter((r) => r.outcome === 'fail');
+  if (failed.length > 0) return { kind: 'deny', decision, reason: failed.map((r) => `${r.id}: ${r.reason}`).join('; ') };
+  if (!decision.allowed || decision.digest === null) return { kind: 'wait' };
+  if (decision.digest !== row.digest) return { kind: 'changed', reason: 'the digest changed since approval' };
+  if (decision.policyRevision !== row.policyRevision) return { kind: 'changed', reason: 'the policy revision changed since approval' };
+
+  let audited: AuditedTally;
+  try {
+    const entries = await wf.store.verifiedAuditEntries();
+    audited = auditedTally({ entries, policy: loaded.policy, rowId: row.rowId, digest: decision.digest, policyRevision: decision.policyRevision });
+  } catch (err) {
+    if (err instanceof AuditChainBroken) return { kind: 'unproven', reason: err.message };
+    throw err;
+  }
+  if (audited.epoch !== row.epoch) {
+    return { kind: 'unproven', reason: `the proposal's approval round is ${row.epoch} in the database but ${audited.epoch} in the signed audit log` };
+  }
+  if (!audited.tally.met) {
+    const { curatorsNeeded, councilNeeded } = audited.tally;
+    return { kind: 'unproven', reason: `the signed audit log does not hold the quorum for this digest and revision (curators still needed: ${curatorsNeeded}, council still needed: ${councilNeeded})` };
+  }
+
+  const refused = await wf.reserveLocked(row, loaded, decision, now);
+  if (refused !== null) return { kind: 'deny', decision, reason: `the withdrawal, valued again at signing, no longer fits: ${refused}` };
+  return { kind: 'go', decision };
+}
+
+/** Says once per proposal and reason (not every poll) why signing is refused: in the chat and the audit log. */
+async function refuseSigning(wf: Workflow, row: ProposalRecord, loaded: LoadedPolicy, reason: string): Promise<void> {
+  if (!wf.firstRefusal(row.rowId, reason)) return;
+  wf.log.error({ proposal: row.id, reason }, 'signing refused');
+  await wf.store.appendAudit('signing.refused', { rowId: row.rowId, id: row.id, state: row.state, reason });
+  await wf.notifier.alert(loaded.policy.telegram.chatId, `⚠️ backstop did not sign ${row.id}: ${reason}. Nothing was sent. Check the proposal with /status ${row.id} and the audit log with \`backstop audit verify\`.`);
+}
+
 /**
  * `approved` → `signing` (SPEC §2 state table): only once the curator has voted on-chain, no Reject
  * hold is active, and a fresh decision allows it with the digest and revision the humans approved.
@@ -140,20 +198,23 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
     if (activeHold(await wf.store.timersFor(current.rowId), wf.now())) return; // stays approved while a Reject hold is active
 
     // Decide again from the chain before anything is sent — also before resending a stored intent.
-    const { facts, decision, now } = await wf.freshDecision(current, loaded);
-    await wf.store.recordDecision({ proposalRowId: current.rowId, decision, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
-    if (decision.rules.some((r) => r.outcome === 'fail')) {
-      const reason = decision.rules.filter((r) => r.outcome === 'fail').map((r) => `${r.id}: ${r.reason}`).join('; ');
-      await wf.transitionLocked(current, 'denied', 'policy', { decision: decision.id, atSigning: true, reason });
-      await wf.notifier.proposalChanged(current.rowId);
-      return;
+    const check = await checkBeforeSigning(wf, current, loaded);
+    switch (check.kind) {
+      case 'wait':
+        return;
+      case 'unproven':
+        return refuseSigning(wf, current, loaded, check.reason);
+      case 'changed':
+        await wf.invalidateLocked(current, check.reason, 'chain');
+        return;
+      case 'deny':
+        await wf.transitionLocked(current, 'denied', 'policy', { decision: check.decision.id, atSigning: true, reason: check.reason });
+        await wf.notifier.proposalChanged(current.rowId);
+        return;
+      case 'go':
+        break;
     }
-    if (!decision.allowed) return; // an unknown and no fail: stays approved, retried each poll
-    if (decision.digest !== current.digest || decision.policyRevision !== current.policyRevision) {
-      const reason = decision.digest !== current.digest ? 'the digest changed since approval' : 'the policy revision changed since approval';
-      await wf.invalidateLocked(current, reason, 'chain');
-      return;
-    }
+    const { decision } = check;
 
     // A stored, unsettled approval means a crash came between storing it and the state change:
     // resend those bytes, never sign a second approval.
@@ -164,8 +225,15 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
       await wf.cosigner.send(stored);
       return;
     }
-    const intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision });
+    let intent: IntentRecord;
+    try {
+      intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision });
+    } catch (err) {
+      if (err instanceof SigningRefused) return refuseSigning(wf, current, loaded, err.message);
+      throw err;
+    }
     const next = await wf.transitionLocked(current, 'signing', 'chain', { decision: decision.id, intent: intent.signature, kind: intent.kind });
+    await wf.anchor?.publish(`${current.id} signing`);
     await wf.notifier.proposalChanged(next.rowId);
     await wf.cosigner.send(intent);
   });
@@ -214,8 +282,8 @@ export async function trackSigning(wf: Workflow, row: ProposalRecord): Promise<v
 
 /**
  * After a stored approval provably expired: a new approval is signed only while the Proposal is
- * still Active with the curator's vote and without the co-signer's, and a fresh decision still
- * allows it with the approved digest and revision. Otherwise it cannot land: `failed`.
+ * still Active with the curator's vote and without the co-signer's, and the check before signing
+ * still passes with the approved digest and revision. Otherwise it cannot land: `failed`.
  */
 async function resign(wf: Workflow, current: ProposalRecord): Promise<void> {
   const loaded = wf.policyFor(current);
@@ -233,13 +301,26 @@ async function resign(wf: Workflow, current: ProposalRecord): Promise<void> {
     await wf.notifier.proposalChanged(current.rowId);
   };
   if (!canLand) return fail('the approval expired and the proposal can no longer be approved');
-  const { facts, decision, now } = await wf.freshDecision(current, loaded);
-  await wf.store.recordDecision({ proposalRowId: current.rowId, decision, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
-  if (decision.rules.some((r) => r.outcome === 'fail')) return fail(`the approval expired and the policy now denies it (${decision.id})`);
-  if (!decision.allowed) return; // unknown: retry next poll
-  if (decision.digest !== current.digest || decision.policyRevision !== current.policyRevision) {
-    return fail('the approval expired and what would execute changed since the humans approved');
+  const check = await checkBeforeSigning(wf, current, loaded);
+  switch (check.kind) {
+    case 'wait':
+      return;
+    case 'unproven':
+      return refuseSigning(wf, current, loaded, check.reason);
+    case 'deny':
+      return fail(`the approval expired and the policy now denies it (${check.decision.id}: ${check.reason})`);
+    case 'changed':
+      return fail(`the approval expired and ${check.reason}`);
+    case 'go':
+      break;
   }
-  const intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision });
+  let intent: IntentRecord;
+  try {
+    intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision: check.decision });
+  } catch (err) {
+    if (err instanceof SigningRefused) return refuseSigning(wf, current, loaded, err.message);
+    throw err;
+  }
+  await wf.anchor?.publish(`${current.id} signing again`);
   await wf.cosigner.send(intent);
 }

@@ -4,10 +4,12 @@
  * cause each transition needs, keeps the ledger in step, and tells the humans. Every step is
  * serialised per proposal; every change goes through the store (and so into the audit log).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Address } from '@solana/kit';
+import { decodeMultisig } from '../chain/accounts/squads.ts';
 import { ChainUnavailable } from '../chain/errors.ts';
 import { proposalAddresses } from '../chain/proposal.ts';
-import type { AccountMap } from '../chain/types.ts';
+import { readAccount, type AccountMap } from '../chain/types.ts';
 import { decimalToBaseUnits } from '../policy/amounts.ts';
 import type { Decision } from '../policy/decision.ts';
 import { decide } from '../policy/engine.ts';
@@ -66,6 +68,11 @@ export class Workflow {
   private readonly clock: () => Date;
   private readonly locks = new KeyedMutex();
   private readonly records: LossRecords;
+  /** Set while this async context holds a proposal lock (the mutex is not reentrant). */
+  private readonly inLock = new AsyncLocalStorage<number>();
+  /** Vaults whose reservations were released: their denied proposals are decided again once no lock is held. */
+  private readonly refusals = new Map<number, string>();
+  private readonly freedBudget = new Map<Address, { why: string; except: Set<number> }>();
 
   constructor(deps: WorkflowDeps) {
     this.store = deps.store;
@@ -84,9 +91,30 @@ export class Workflow {
     return this.clock();
   }
 
-  /** Runs `fn` with the proposal's lock held (one step at a time per proposal). */
-  withProposal<T>(rowId: number, fn: () => Promise<T>): Promise<T> {
-    return this.locks.run(`proposal:${rowId}`, fn);
+  /** True the first time `reason` is given for this proposal (signing refusals alert once, not every poll). */
+  firstRefusal(rowId: number, reason: string): boolean {
+    if (this.refusals.get(rowId) === reason) return false;
+    this.refusals.set(rowId, reason);
+    return true;
+  }
+
+  /**
+   * Runs `fn` with the proposal's lock held (one step at a time per proposal). Re-decisions that a
+   * released reservation queued run after the lock is released, so two proposals never wait on each other.
+   */
+  async withProposal<T>(rowId: number, fn: () => Promise<T>): Promise<T> {
+    const result = await this.locks.run(`proposal:${rowId}`, () => this.inLock.run(rowId, fn));
+    if (this.inLock.getStore() === undefined) await this.redecideFreed();
+    return result;
+  }
+
+  /** Decides again the denied proposals of vaults whose budget was freed (SPEC §2 "a released reservation"). */
+  private async redecideFreed(): Promise<void> {
+    while (this.freedBudget.size > 0) {
+      const [vault, { why, except }] = this.freedBudget.entries().next().value as [Address, { why: string; except: Set<number> }];
+      this.freedBudget.delete(vault);
+      await this.redecideDenied(vault, why, except);
+    }
   }
 
   policyFor(row: Pick<ProposalRecord, 'multisig'>): LoadedPolicy | undefined {
@@ -128,8 +156,9 @@ export class Workflow {
     const event = await this.store.getLossEvent(input.id);
     if (!event || event.vault !== input.vault) throw new WorkflowRefusal(404, 'not-found', `no loss event ${input.id} for vault ${input.vault}`);
     if (event.state === 'closed') throw new WorkflowRefusal(409, 'already-closed', `loss event ${input.id} is already closed`);
-    const { event: closed } = await this.store.closeLossEvent(input.id);
+    const { event: closed, released } = await this.store.closeLossEvent(input.id);
     await this.invalidateVault(input.vault, `loss event ${input.id} closed`);
+    if (released.length > 0) await this.redecideDenied(input.vault, `loss event ${input.id} closed and released reservations`);
     return closed;
   }
 
@@ -143,7 +172,7 @@ export class Workflow {
     const loaded = this.policies.forMultisig(input.multisig);
     if (!loaded) throw unknownMultisig(input.multisig);
     const known = await this.store.getProposal(`${input.multisig}:${input.transactionIndex}`);
-    const seed = known ? undefined : await this.requireChain(input.multisig, input.transactionIndex);
+    const seed = known ? undefined : await this.requireTransaction(input.multisig, input.transactionIndex);
     const now = this.now();
     const { created, proposal } = await this.store.insertProposal({
       multisig: input.multisig,
@@ -185,12 +214,20 @@ export class Workflow {
   /**
    * A new proposal is stored only when the chain answers for it: with the RPC down, registering
    * would record a denial for no reason, so it is refused (503) and the poller or sender retries.
+   * An index the multisig has not reached is refused (404): stored, it would blind the poller.
    */
-  private async requireChain(multisig: Address, index: bigint): Promise<AccountMap> {
+  private async requireTransaction(multisig: Address, index: bigint): Promise<AccountMap> {
     const { transactionPda, proposalPda } = proposalAddresses(multisig, index);
     const read = await this.chain.getAccounts([multisig, transactionPda, proposalPda]);
     for (const [address, result] of read) {
       if (result.kind === 'unavailable') throw new ChainUnavailable(`the chain did not answer for ${address}: ${result.error}`);
+    }
+    const ms = readAccount(read, multisig, decodeMultisig);
+    if (ms.status !== 'ok') {
+      throw new WorkflowRefusal(404, 'unknown-transaction', `multisig ${multisig} is ${ms.status} on-chain${'error' in ms ? ` (${ms.error})` : ''}; check the policy's insurancePool.multisig`);
+    }
+    if (index < 1n || index > ms.value.transactionIndex) {
+      throw new WorkflowRefusal(404, 'unknown-transaction', `multisig ${multisig} has no transaction ${index} (its latest is ${ms.value.transactionIndex}); create the vault transaction first, then register it`);
     }
     return read; // the decision that follows starts from these accounts instead of reading them again
   }
@@ -226,7 +263,7 @@ export class Workflow {
     let allowed = decision.allowed;
     let reason = allowed ? 'every rule passes' : decision.rules.filter((r) => r.outcome !== 'pass').map((r) => `${r.id}: ${r.reason}`).join('; ');
     if (allowed) {
-      const reservation = await this.reserve(row, loaded, decision, now);
+      const reservation = await this.reserveLocked(row, loaded, decision, now);
       if (reservation) {
         allowed = false;
         reason = `reservation refused: ${reservation}`;
@@ -235,15 +272,20 @@ export class Workflow {
     row = await this.store.updateProposal(rowId, { digest: decision.digest, policyRevision: decision.policyRevision });
     const target: ProposalState = allowed ? 'awaiting-approval' : 'denied';
     const detail = { decision: decision.id, why, reason };
-    if (row.state !== target) row = await this.transitionLocked(row, target, cause, detail);
+    // Back from a denial means a new voting round: no vote from before it counts, nobody is locked out.
+    if (row.state === 'denied' && target === 'awaiting-approval') await this.store.bumpEpoch(rowId, { payload: { reason: 'allowed again after a denial' } });
+    if (row.state !== target) row = await this.transitionLocked(await this.mustGet(rowId), target, cause, detail);
     else if (target === 'denied') await this.releaseIfReserved(row, 'denied again');
     if (target === 'awaiting-approval') await this.scheduleReminder(row, loaded, now);
     await this.notifier.proposalChanged(rowId);
     return row;
   }
 
-  /** Reserves the decision's value under the vault lock; returns a refusal reason or null. */
-  private async reserve(row: ProposalRecord, loaded: LoadedPolicy, decision: Decision, now: Date): Promise<string | null> {
+  /**
+   * Reserves the decision's value under the vault lock (replacing the proposal's own reserved rows,
+   * so the signing step re-reserves what it signs); returns a refusal reason or null.
+   */
+  async reserveLocked(row: ProposalRecord, loaded: LoadedPolicy, decision: Decision, now: Date): Promise<string | null> {
     const value = decisionValue(decision);
     const decimals = decision.rules.find((r) => r.id === 'limits')?.facts['decimals'];
     const maxPerWindow = typeof decimals === 'number' ? decimalToBaseUnits(loaded.policy.limits.maxPerWindow, decimals) : null;
@@ -261,7 +303,16 @@ export class Workflow {
 
   private async releaseIfReserved(row: ProposalRecord, why: string): Promise<void> {
     const rows = await this.store.ledgerForProposal(row.id);
-    if (rows.some((r) => r.state === 'reserved')) await this.store.releaseReservation(row.id, { payload: { why } });
+    if (!rows.some((r) => r.state === 'reserved')) return;
+    const released = await this.store.releaseReservation(row.id, { payload: { why } });
+    if (released.length > 0) this.budgetFreed(row.vault, `a reservation of ${row.id} was released`, row.rowId);
+  }
+
+  /** Queues the vault's denied proposals for a new decision (run when no proposal lock is held). */
+  private budgetFreed(vault: Address, why: string, except?: number): void {
+    const queued = this.freedBudget.get(vault) ?? { why, except: new Set<number>() };
+    if (except !== undefined) queued.except.add(except);
+    this.freedBudget.set(vault, queued);
   }
 
   /** Moves a proposal (caller holds its lock), applying SPEC §2 step 7 to its ledger rows. */
@@ -300,8 +351,9 @@ export class Workflow {
   }
 
   /** Decides the vault's `denied` proposals again (after a new loss event or a released reservation). */
-  async redecideDenied(vault: Address, why: string): Promise<void> {
+  async redecideDenied(vault: Address, why: string, except: ReadonlySet<number> = new Set()): Promise<void> {
     for (const row of await this.store.listProposals({ state: 'denied', vault })) {
+      if (except.has(row.rowId)) continue;
       try {
         await this.decideProposal(row.rowId, 'policy', why);
       } catch (err) {

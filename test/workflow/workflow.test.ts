@@ -3,95 +3,36 @@
  * ChainReader, a real SQLite store with its audit log, the example policy. The co-signer is an
  * in-process one that stores intents (the real co-signer is tested with its own issue).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ChainReader } from '../../src/chain/reader.ts';
-import type { AccountData } from '../../src/chain/types.ts';
-import { exampleRegistry, RecordingCoSigner } from '../support/workflow-doubles.ts';
-import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
-import { PENDING_AMOUNT, proposalAccounts, sandboxLoss, SANDBOX_VAULT_LOSS, worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
-import { proposalAccount, withdrawalInstructions } from '../../src/sandbox/fixtures/squads.ts';
 import { escrowAccount } from '../../src/sandbox/fixtures/token.ts';
+import { proposalAccount } from '../../src/sandbox/fixtures/squads.ts';
 import { SANDBOX, SANDBOX_TELEGRAM } from '../../src/sandbox/seeds.ts';
-import { Ed25519Keypair } from '../../src/store/keys.ts';
-import { openStore } from '../../src/store/open.ts';
-import type { Store } from '../../src/store/types.ts';
-import type { Notifier } from '../../src/workflow/ports.ts';
-import { SILENT_LOG } from '../../src/workflow/ports.ts';
-import { runDueTimers } from '../../src/workflow/tick.ts';
-import { digestField, handlePress, type PressAction } from '../../src/workflow/votes.ts';
-import { pollOnce } from '../../src/workflow/watch.ts';
-import { Workflow } from '../../src/workflow/workflow.ts';
+import { SANDBOX_VAULT_LOSS } from '../../src/sandbox/fixtures/scenario.ts';
 import { verifyAudit } from '../../src/store/audit.ts';
+import type { SqlStore } from '../../src/store/sql-store.ts';
+import type { Harness } from '../../src/sandbox/harness/index.ts';
+import { runDueTimers } from '../../src/workflow/tick.ts';
+import { pollOnce } from '../../src/workflow/watch.ts';
+import type { Workflow } from '../../src/workflow/workflow.ts';
+import type { RecordingCoSigner } from '../support/workflow-doubles.ts';
+import { startWorkflowWorld, type WorkflowWorld } from '../support/workflow-world.ts';
 
+let w: WorkflowWorld;
 let harness: Harness;
-let store: Store;
+let store: SqlStore;
 let wf: Workflow;
-let clock: Date;
-let auditKey: Ed25519Keypair;
-const cards = new Map<number, number>(); // rowId → messageId
-const reminders: { rowId: number; missing: readonly string[] }[] = [];
-let nextMessageId = 100;
-
 let cosigner: RecordingCoSigner;
 
-const notifier: Notifier = {
-  async proposalChanged(rowId) {
-    if (!cards.has(rowId)) {
-      const messageId = nextMessageId++;
-      cards.set(rowId, messageId);
-      await store.upsertCard({ proposalRowId: rowId, chatId: SANDBOX_TELEGRAM.chatId, messageId, lastRenderedHash: null, pendingRender: false });
-    }
-  },
-  async remind(rowId, missing) {
-    reminders.push({ rowId, missing });
-  },
-  async alert() {},
-};
-
-function seedChain(h: Harness) {
-  const put = (a: AccountData) => h.setAccount(a);
-  worldAccounts().forEach(put);
-  proposalAccounts({ index: 1n, instructions: withdrawalInstructions({ amount: PENDING_AMOUNT }) }).forEach(put);
-  proposalAccounts({ index: 2n, instructions: withdrawalInstructions({ amount: PENDING_AMOUNT, destination: SANDBOX.outsiderSharesAta }) }).slice(1).forEach(put);
-}
-
 beforeEach(async () => {
-  harness = await startHarness();
-  seedChain(harness);
-  const loss = sandboxLoss();
-  harness.addTransaction(loss.transaction.signature, (loss.transaction.stored as { result: unknown }).result);
-  auditKey = Ed25519Keypair.generate();
-  store = await openStore({ database: join(mkdtempSync(join(tmpdir(), 'backstop-wf-')), 'b.db'), auditKey });
-  clock = new Date('2026-12-01T10:00:00Z');
-  cards.clear();
-  reminders.length = 0;
-  cosigner = new RecordingCoSigner(() => store);
-  wf = new Workflow({
-    store,
-    chain: new ChainReader({ rpcUrl: harness.url, retries: 0, timeoutMs: 3000 }),
-    policies: exampleRegistry(),
-    notifier,
-    cosigner,
-    log: SILENT_LOG,
-    clock: () => clock,
-  });
+  w = await startWorkflowWorld();
+  ({ harness, store, wf, cosigner } = w);
 });
 afterEach(async () => {
-  await store.close();
-  await harness.close();
+  await w.close();
 });
 
-const recordLoss = () => wf.recordLoss({ vault: SANDBOX.vault, reserve: SANDBOX.reserve, signature: sandboxLoss().event.signature, vaultLoss: SANDBOX_VAULT_LOSS, recordedBy: 'test' });
-const press = async (rowId: number, action: PressAction, telegramId: number, over: Partial<Parameters<typeof handlePress>[1]> = {}) => {
-  const row = (await store.getProposalByRowId(rowId))!;
-  return handlePress(wf, {
-    rowId, action, telegramId, name: String(telegramId), chatId: SANDBOX_TELEGRAM.chatId, messageId: cards.get(rowId)!,
-    digestPrefix: digestField(row.digest), epoch: row.epoch, ...over,
-  });
-};
+const recordLoss = () => w.recordLoss();
+const press = (...args: Parameters<WorkflowWorld['press']>) => w.press(...args);
 
 describe('workflow: the pending proposal from loss to execution', () => {
   it('records, decides, collects approvals, signs last and accounts for it', async () => {
@@ -125,7 +66,7 @@ describe('workflow: the pending proposal from loss to execution', () => {
     const transitions = (await store.transitions(row.rowId)).map((t) => `${t.from}→${t.to}(${t.cause})`);
     expect(transitions).toEqual(['received→awaiting-approval(policy)', 'awaiting-approval→approved(human)', 'approved→signing(chain)', 'signing→executed(chain)']);
     const entries = await store.auditEntries();
-    expect(verifyAudit({ entries, publicKey: auditKey.publicKeyBytes }).ok).toBe(true);
+    expect(verifyAudit({ entries, publicKey: w.auditKey.publicKeyBytes }).ok).toBe(true);
   });
 
   it('denies the proposal that pays a non-escrow account, with no reservation', async () => {
@@ -180,7 +121,7 @@ describe('workflow: presses that must not count', () => {
   });
 
   it('a press after expiry', async () => {
-    clock = new Date(clock.getTime() + 25 * 3600 * 1000);
+    w.clock = new Date(w.clock.getTime() + 25 * 3600 * 1000);
     await runDueTimers(wf);
     expect((await store.getProposalByRowId(rowId))!.state).toBe('expired');
     expect((await store.ledgerForProposal((await store.getProposalByRowId(rowId))!.id)).map((r) => r.state)).toEqual(['released']);
@@ -211,7 +152,7 @@ describe('workflow: presses that must not count', () => {
     for (const id of [1001, 2001, 2002]) await press(rowId, 'approve', id);
     await pollOnce(wf);
     expect((await store.getProposalByRowId(rowId))!.state).toBe('approved');
-    clock = new Date(clock.getTime() + 11 * 60 * 1000);
+    w.clock = new Date(w.clock.getTime() + 11 * 60 * 1000);
     await runDueTimers(wf);
     await pollOnce(wf);
     expect((await store.getProposalByRowId(rowId))!.state).toBe('signing');
@@ -255,7 +196,7 @@ describe('workflow: chain and policy changes', () => {
     harness.faults.clear();
     await pollOnce(wf);
     expect((await store.getProposal(row.id))!.state).toBe('denied'); // not yet: decided less than a minute ago
-    clock = new Date(clock.getTime() + 61_000);
+    w.clock = new Date(w.clock.getTime() + 61_000);
     await pollOnce(wf);
     expect((await store.getProposal(row.id))!.state).toBe('awaiting-approval');
   });
