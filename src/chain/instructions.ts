@@ -3,10 +3,22 @@
  * match on. Never throws: an unknown program is `unknown`, a known program whose bytes do not parse is
  * `malformed` — both are denied by `instruction-allowlist`, and both keep the raw fields for display.
  * Names: Anchor programs (Farms, Squads) use the program's snake_case names; native programs
- * (Token, System, ComputeBudget, ATA) the camelCase names of their SDKs.
+ * (Token, System, ComputeBudget, ATA) the camelCase names of their SDKs. Parsing is the SDKs' too:
+ * spl-token for Token, the @solana-program clients for ATA, ComputeBudget and System.
  */
-import { AccountRole, address, type Address } from '@solana/kit';
-import { PublicKey, TransactionInstruction } from '@solana/web3.js';
+import { AccountRole, type Address } from '@solana/kit';
+import { type PublicKey, TransactionInstruction } from '@solana/web3.js';
+import {
+  ComputeBudgetInstruction,
+  getRequestHeapFrameInstructionDataDecoder,
+  getRequestUnitsInstructionDataDecoder,
+  getSetComputeUnitLimitInstructionDataDecoder,
+  getSetComputeUnitPriceInstructionDataDecoder,
+  getSetLoadedAccountsDataSizeLimitInstructionDataDecoder,
+  parseComputeBudgetInstruction,
+} from '@solana-program/compute-budget';
+import { parseSystemInstruction, SystemInstruction } from '@solana-program/system';
+import { AssociatedTokenInstruction, parseAssociatedTokenInstruction } from '@solana-program/token';
 import {
   decodeApproveCheckedInstruction,
   decodeApproveInstruction,
@@ -17,6 +29,7 @@ import {
   TokenInstruction,
 } from '@solana/spl-token';
 import * as multisig from '@sqds/multisig';
+import { toAddress, toPublicKey } from './keys.ts';
 import { PROGRAMS } from './programs.ts';
 import {
   FarmsInstruction,
@@ -145,7 +158,7 @@ function decodeVariant(ix: RawInstruction): DecodedInstructionVariant {
   return { kind: 'unknown' };
 }
 
-// ---- Farms -------------------------------------------------------------------------------------
+// ---- Shared ------------------------------------------------------------------------------------
 
 const snake = (pascalOrCamel: string): string => pascalOrCamel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 const camel = (pascal: string): string => pascal.charAt(0).toLowerCase() + pascal.slice(1);
@@ -154,13 +167,18 @@ function roleOf(a: InstructionAccount): AccountRole {
   return ((a.isSigner ? 2 : 0) + (a.isWritable ? 1 : 0)) as AccountRole;
 }
 
+/** The instruction in kit's shape, for codama parsers (farms-sdk, @solana-program/*). */
+const kitInstruction = (ix: RawInstruction, data: Uint8Array = ix.data) => ({
+  programAddress: ix.programId,
+  accounts: ix.accounts.map((a) => ({ address: a.address, role: roleOf(a) })),
+  data,
+});
+
+// ---- Farms -------------------------------------------------------------------------------------
+
 function decodeFarms(ix: RawInstruction): DecodedInstructionVariant {
   // parseFarmsInstruction identifies by discriminator and throws on unknown ones or too few accounts.
-  const parsed = parseFarmsInstruction({
-    programAddress: ix.programId,
-    accounts: ix.accounts.map((a) => ({ address: a.address, role: roleOf(a) })),
-    data: ix.data,
-  });
+  const parsed = parseFarmsInstruction(kitInstruction(ix));
   if (parsed.instructionType === FarmsInstruction.WithdrawFromFarmVault) {
     const a = parsed.accounts;
     return {
@@ -184,12 +202,12 @@ const LAST_LEGACY_TOKEN_TAG = TokenInstruction.UiAmountToAmount;
 
 const toWeb3 = (ix: RawInstruction): TransactionInstruction =>
   new TransactionInstruction({
-    programId: new PublicKey(ix.programId),
-    keys: ix.accounts.map((a) => ({ pubkey: new PublicKey(a.address), isSigner: a.isSigner, isWritable: a.isWritable })),
+    programId: toPublicKey(ix.programId),
+    keys: ix.accounts.map((a) => ({ pubkey: toPublicKey(a.address), isSigner: a.isSigner, isWritable: a.isWritable })),
     data: Buffer.from(ix.data),
   });
 
-const addr = (m: { pubkey: PublicKey }): Address => address(m.pubkey.toBase58());
+const addr = (m: { pubkey: PublicKey }): Address => toAddress(m.pubkey);
 const signers = (ms: readonly { pubkey: PublicKey }[]): readonly Address[] => ms.map(addr);
 
 function decodeToken(ix: RawInstruction): DecodedInstructionVariant {
@@ -229,7 +247,7 @@ function decodeToken(ix: RawInstruction): DecodedInstructionVariant {
         account: addr(k.account),
         currentAuthority: addr(k.currentAuthority),
         authorityType: d.data.authorityType,
-        newAuthority: d.data.newAuthority ? address(d.data.newAuthority.toBase58()) : null,
+        newAuthority: d.data.newAuthority ? toAddress(d.data.newAuthority) : null,
         multiSigners: signers(k.multiSigners),
       };
     }
@@ -262,74 +280,61 @@ function decodeToken(ix: RawInstruction): DecodedInstructionVariant {
   }
 }
 
-// ---- Associated Token Account ------------------------------------------------------------------
+// ---- Associated Token Account, Compute Budget, System (codama clients) -------------------------
+
+/**
+ * codama renamed a few instructions; the names this decoder emits (and denial reasons and audits
+ * already carry) stay the programs' own.
+ */
+const PROGRAM_NAMES: Readonly<Record<string, string>> = {
+  TransferSol: 'transfer',
+  TransferSolWithSeed: 'transferWithSeed',
+  RecoverNestedAssociatedToken: 'recoverNested',
+};
+const nameOf = (codamaName: string): string => PROGRAM_NAMES[codamaName] ?? camel(codamaName);
+
+const ATA_CREATE_DATA = Uint8Array.of(AssociatedTokenInstruction.CreateAssociatedToken);
 
 function decodeAta(ix: RawInstruction): DecodedInstructionVariant {
-  // The program reads empty data as Create, else a one-byte borsh enum: 0 Create, 1 CreateIdempotent, 2 RecoverNested.
+  // The program reads empty data as Create, else the whole data is a one-byte borsh enum.
   if (ix.data.length > 1) throw new Error(`${ix.data.length} data bytes, expected at most 1`);
-  const tag = ix.data[0] ?? 0;
-  if (tag === 2) return { kind: 'ata-other', name: 'recoverNested' };
-  if (tag !== 0 && tag !== 1) throw new Error(`unknown instruction tag ${tag}`);
-  const [payer, associatedToken, owner, mint, systemProgram, tokenProgram] = ix.accounts;
-  if (!payer || !associatedToken || !owner || !mint || !systemProgram || !tokenProgram) {
-    throw new Error(`${ix.accounts.length} accounts, expected 6`);
+  const parsed = parseAssociatedTokenInstruction(kitInstruction(ix, ix.data.length === 0 ? ATA_CREATE_DATA : ix.data));
+  if (parsed.instructionType === AssociatedTokenInstruction.RecoverNestedAssociatedToken) {
+    return { kind: 'ata-other', name: nameOf(AssociatedTokenInstruction[parsed.instructionType]) };
   }
+  const a = parsed.accounts;
   return {
     kind: 'ata-create',
-    idempotent: tag === 1,
-    payer: payer.address,
-    associatedToken: associatedToken.address,
-    owner: owner.address,
-    mint: mint.address,
-    systemProgram: systemProgram.address,
-    tokenProgram: tokenProgram.address,
+    idempotent: parsed.instructionType === AssociatedTokenInstruction.CreateAssociatedTokenIdempotent,
+    payer: a.payer.address,
+    associatedToken: a.ata.address,
+    owner: a.owner.address,
+    mint: a.mint.address,
+    systemProgram: a.systemProgram.address,
+    tokenProgram: a.tokenProgram.address,
   };
 }
 
-// ---- Compute Budget ----------------------------------------------------------------------------
-
-/** Tag → [name, exact data length] (borsh enum of the ComputeBudget program). */
-const COMPUTE_BUDGET: Record<number, readonly [string, number]> = {
-  0: ['requestUnits', 9],
-  1: ['requestHeapFrame', 5],
-  2: ['setComputeUnitLimit', 5],
-  3: ['setComputeUnitPrice', 9],
-  4: ['setLoadedAccountsDataSizeLimit', 5],
+/** Each ComputeBudget instruction's exact data size: the runtime's borsh decode refuses trailing bytes. */
+const COMPUTE_BUDGET_DATA_SIZE: Readonly<Record<ComputeBudgetInstruction, number>> = {
+  [ComputeBudgetInstruction.RequestUnits]: getRequestUnitsInstructionDataDecoder().fixedSize,
+  [ComputeBudgetInstruction.RequestHeapFrame]: getRequestHeapFrameInstructionDataDecoder().fixedSize,
+  [ComputeBudgetInstruction.SetComputeUnitLimit]: getSetComputeUnitLimitInstructionDataDecoder().fixedSize,
+  [ComputeBudgetInstruction.SetComputeUnitPrice]: getSetComputeUnitPriceInstructionDataDecoder().fixedSize,
+  [ComputeBudgetInstruction.SetLoadedAccountsDataSizeLimit]: getSetLoadedAccountsDataSizeLimitInstructionDataDecoder().fixedSize,
 };
 
 function decodeComputeBudget(ix: RawInstruction): DecodedInstructionVariant {
-  const tag = ix.data[0];
-  if (tag === undefined) throw new Error('empty data');
-  const entry = COMPUTE_BUDGET[tag];
-  if (!entry) throw new Error(`unknown instruction tag ${tag}`);
-  if (ix.data.length !== entry[1]) throw new Error(`${entry[0]}: ${ix.data.length} data bytes, expected ${entry[1]}`);
-  return { kind: 'compute-budget', name: entry[0] };
+  const parsed = parseComputeBudgetInstruction(kitInstruction(ix));
+  const name = nameOf(ComputeBudgetInstruction[parsed.instructionType]);
+  const size = COMPUTE_BUDGET_DATA_SIZE[parsed.instructionType];
+  if (ix.data.length !== size) throw new Error(`${name}: ${ix.data.length} data bytes, expected ${size}`);
+  return { kind: 'compute-budget', name };
 }
 
-// ---- System ------------------------------------------------------------------------------------
-
-const SYSTEM = [
-  'createAccount',
-  'assign',
-  'transfer',
-  'createAccountWithSeed',
-  'advanceNonceAccount',
-  'withdrawNonceAccount',
-  'initializeNonceAccount',
-  'authorizeNonceAccount',
-  'allocate',
-  'allocateWithSeed',
-  'assignWithSeed',
-  'transferWithSeed',
-  'upgradeNonceAccount',
-] as const;
-
 function decodeSystem(ix: RawInstruction): DecodedInstructionVariant {
-  if (ix.data.length < 4) throw new Error(`${ix.data.length} data bytes, too short for the u32 tag`);
-  const tag = Buffer.from(ix.data).readUInt32LE(0);
-  const name = SYSTEM[tag];
-  if (name === undefined) throw new Error(`unknown instruction tag ${tag}`);
-  return { kind: 'system', name };
+  const parsed = parseSystemInstruction(kitInstruction(ix));
+  return { kind: 'system', name: nameOf(SystemInstruction[parsed.instructionType]) };
 }
 
 // ---- Memo --------------------------------------------------------------------------------------

@@ -5,8 +5,10 @@
 import type { Address } from '@solana/kit';
 import { PublicKey } from '@solana/web3.js';
 import * as multisigSdk from '@sqds/multisig';
+import { toAddress, toPublicKey } from './keys.ts';
+import { PROGRAMS } from './programs.ts';
 
-const ATA_PROGRAM = new PublicKey('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
+const ATA_PROGRAM = toPublicKey(PROGRAMS.ata);
 const MAX_ENTRIES = 10_000;
 const cache = new Map<string, Address | boolean>();
 
@@ -19,26 +21,23 @@ function memo<T extends Address | boolean>(key: string, derive: () => T): T {
   return value;
 }
 
-const pk = (a: Address) => new PublicKey(a);
-const asAddress = (k: PublicKey): Address => k.toBase58() as Address; // a PublicKey is always a valid address
-
 /** The Squads transaction PDA of `index` (shared by Vault, Config and Batch transactions). */
 export const transactionPdaOf = (multisig: Address, index: bigint): Address =>
-  memo(`tx:${multisig}:${index}`, () => asAddress(multisigSdk.getTransactionPda({ multisigPda: pk(multisig), index })[0]));
+  memo(`tx:${multisig}:${index}`, () => toAddress(multisigSdk.getTransactionPda({ multisigPda: toPublicKey(multisig), index })[0]));
 
 /** The Squads proposal PDA of `index`. */
 export const proposalPdaOf = (multisig: Address, index: bigint): Address =>
-  memo(`proposal:${multisig}:${index}`, () => asAddress(multisigSdk.getProposalPda({ multisigPda: pk(multisig), transactionIndex: index })[0]));
+  memo(`proposal:${multisig}:${index}`, () => toAddress(multisigSdk.getProposalPda({ multisigPda: toPublicKey(multisig), transactionIndex: index })[0]));
 
 /** The Squads vault PDA `vaultIndex` of `multisig`. */
 export const vaultPdaOf = (multisig: Address, vaultIndex: number): Address =>
-  memo(`vault:${multisig}:${vaultIndex}`, () => asAddress(multisigSdk.getVaultPda({ multisigPda: pk(multisig), index: vaultIndex })[0]));
+  memo(`vault:${multisig}:${vaultIndex}`, () => toAddress(multisigSdk.getVaultPda({ multisigPda: toPublicKey(multisig), index: vaultIndex })[0]));
 
 /** The associated token account of `owner` for `mint` under `tokenProgram`. */
 export const associatedTokenAddressOf = (owner: Address, mint: Address, tokenProgram: Address): Address =>
   memo(`ata:${owner}:${mint}:${tokenProgram}`, () =>
-    asAddress(PublicKey.findProgramAddressSync([pk(owner).toBuffer(), pk(tokenProgram).toBuffer(), pk(mint).toBuffer()], ATA_PROGRAM)[0]),
+    toAddress(PublicKey.findProgramAddressSync([toPublicKey(owner).toBuffer(), toPublicKey(tokenProgram).toBuffer(), toPublicKey(mint).toBuffer()], ATA_PROGRAM)[0]),
   );
 
 /** True when `key` is not an ed25519 point: no private key exists for it (a PDA). */
-export const isOffCurve = (key: Address): boolean => memo(`offcurve:${key}`, () => !PublicKey.isOnCurve(pk(key).toBytes()));
+export const isOffCurve = (key: Address): boolean => memo(`offcurve:${key}`, () => !PublicKey.isOnCurve(toPublicKey(key).toBytes()));

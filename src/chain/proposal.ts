@@ -19,7 +19,8 @@ import {
 import { computeDigest } from './digest.ts';
 import { proposalPdaOf, transactionPdaOf, vaultPdaOf } from './pda.ts';
 import { decodeInstruction, type DecodedInstruction, type InstructionAccount } from './instructions.ts';
-import { readAccount, type AccountMap, type AccountResult, type AccountSource, type Read } from './types.ts';
+import { readUntilComplete } from './read-until.ts';
+import { readAccount, type AccountMap, type AccountSource, type Read } from './types.ts';
 
 export type { Read } from './types.ts';
 
@@ -222,18 +223,6 @@ const MAX_ROUNDS = 3;
  * `unavailable` rather than throwing, so the result always says what could not be read.
  */
 export async function decodeProposal(source: AccountSource, multisig: Address, index: bigint): Promise<DecodedProposal> {
-  const accounts = new Map<Address, AccountResult>();
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const needed = proposalAccountsToRead(accounts, multisig, index);
-    if (needed.length === 0) break;
-    let answer: ReadonlyMap<Address, AccountResult>;
-    try {
-      answer = await source.getAccounts(needed);
-    } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
-      answer = new Map(needed.map((a) => [a, { kind: 'unavailable', error } as const]));
-    }
-    for (const a of needed) accounts.set(a, answer.get(a) ?? { kind: 'unavailable', error: 'not answered by the account source' });
-  }
+  const accounts = await readUntilComplete(source, (read) => proposalAccountsToRead(read, multisig, index), { maxRounds: MAX_ROUNDS });
   return resolveProposal(accounts, multisig, index);
 }

@@ -150,6 +150,9 @@ describe('associated token account instructions', () => {
     const ix = createAssociatedTokenAccountIdempotentInstruction(...args);
     as(decode(new TransactionInstruction({ ...ix, data: Buffer.from([7]) })), 'malformed');
     as(decode(new TransactionInstruction({ ...ix, keys: ix.keys.slice(0, 5) })), 'malformed');
+    as(decode(new TransactionInstruction({ ...ix, data: Buffer.from([1, 0]) })), 'malformed');
+    const nested = createRecoverNestedInstruction(k, k, k, k, k, k);
+    as(decode(new TransactionInstruction({ ...nested, keys: nested.keys.slice(0, 6) })), 'malformed');
   });
 });
 
@@ -159,6 +162,23 @@ describe('compute budget, system, memo and Squads instructions', () => {
     expect(as(decode(ComputeBudgetProgram.setComputeUnitPrice({ microLamports: 5 })), 'compute-budget').name).toBe('setComputeUnitPrice');
     const ix = ComputeBudgetProgram.setComputeUnitLimit({ units: 1 });
     as(decode(new TransactionInstruction({ ...ix, data: ix.data.subarray(0, 3) })), 'malformed');
+  });
+
+  it('names the other compute budget instructions and refuses trailing bytes, as the runtime does', () => {
+    expect(as(decode(ComputeBudgetProgram.requestHeapFrame({ bytes: 256 * 1024 })), 'compute-budget').name).toBe('requestHeapFrame');
+    const loaded = new TransactionInstruction({ programId: pk(PROGRAMS.computeBudget), keys: [], data: Buffer.from([4, 0, 0, 1, 0]) });
+    expect(as(decode(loaded), 'compute-budget').name).toBe('setLoadedAccountsDataSizeLimit');
+    const ix = ComputeBudgetProgram.setComputeUnitPrice({ microLamports: 5 });
+    as(decode(new TransactionInstruction({ ...ix, data: Buffer.concat([ix.data, Buffer.from([0])]) })), 'malformed');
+    as(decode(new TransactionInstruction({ ...ix, data: Buffer.from([5, 0, 0, 0, 0]) })), 'malformed');
+  });
+
+  it('names other system instructions, and refuses one without its accounts', () => {
+    expect(as(decode(SystemProgram.assign({ accountPubkey: pk(other), programId: pk(other) })), 'system').name).toBe('assign');
+    expect(as(decode(SystemProgram.allocate({ accountPubkey: pk(other), space: 8 })), 'system').name).toBe('allocate');
+    const transfer = SystemProgram.transfer({ fromPubkey: pk(SANDBOX.vaultPda), toPubkey: pk(other), lamports: 1 });
+    expect(as(decode(new TransactionInstruction({ ...transfer, keys: transfer.keys.slice(0, 1) })), 'malformed').error).toMatch(/system/);
+    as(decode(new TransactionInstruction({ ...transfer, data: Buffer.from([2, 0]) })), 'malformed');
   });
 
   it('decodes the system program u32 tag', () => {

@@ -1,23 +1,14 @@
 /**
- * SPL Token and Token-2022 decoders (mints and token accounts) via @solana/spl-token's `unpackMint` /
- * `unpackAccount` / `getExtensionTypes`. These accounts have no Anchor discriminator: the account type is
- * implied by the size (legacy: mint 82, account 165, multisig 355) and, for Token-2022 accounts with
- * extensions, by the account-type byte at offset 165. A wrong type is a `WrongDiscriminator`.
+ * SPL Token and Token-2022 decoders (mints and token accounts) with the codama clients: the base
+ * fields with @solana-program/token's `getMintDecoder` / `getTokenDecoder` (the base layout is the
+ * same under both programs), Token-2022 extensions with @solana-program/token-2022's
+ * `getExtensionDecoder`, named by its `ExtensionType`. These accounts have no Anchor discriminator: the
+ * account type is implied by the size (legacy: mint 82, account 165, multisig 355) and, for Token-2022
+ * accounts with extensions, by the account-type byte at offset 165. A wrong type is a `WrongDiscriminator`.
  */
-import { PublicKey } from '@solana/web3.js';
-import {
-  ACCOUNT_SIZE,
-  AccountType,
-  ExtensionType,
-  LENGTH_SIZE,
-  MINT_SIZE,
-  MULTISIG_SIZE,
-  TYPE_SIZE,
-  getExtensionTypes,
-  unpackAccount,
-  unpackMint,
-} from '@solana/spl-token';
-import { address, type Address } from '@solana/kit';
+import { getU16Decoder, unwrapOption, type Address } from '@solana/kit';
+import { AccountState, getMintDecoder, getMintSize, getMultisigSize, getTokenDecoder, getTokenSize } from '@solana-program/token';
+import { ExtensionType, getExtensionDecoder } from '@solana-program/token-2022';
 import { MalformedAccount, WrongDiscriminator } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectOwner } from './check.ts';
@@ -31,7 +22,7 @@ export const TOKEN_2022_PROGRAM_ADDRESS: Address = PROGRAMS.token2022;
 /** Which token program owns the account. */
 export type TokenProgramKind = 'token' | 'token-2022';
 
-/** One Token-2022 TLV extension: its numeric type and spl-token's `ExtensionType` name. */
+/** One Token-2022 TLV extension: its numeric type and @solana-program/token-2022's `ExtensionType` name. */
 export interface TokenExtension {
   readonly type: number;
   readonly name: string;
@@ -73,12 +64,25 @@ export interface TokenMint {
   readonly hasTransferHook: boolean;
 }
 
-const STATE_OFFSET = 108; // AccountLayout: mint 32, owner 32, amount 8, delegate COption 36 → state
-const STATES = ['uninitialized', 'initialized', 'frozen'] as const;
+const MINT_SIZE = getMintSize();
+const ACCOUNT_SIZE = getTokenSize();
+const MULTISIG_SIZE = getMultisigSize();
+/** Token-2022 `AccountType`: the byte after the 165-byte base of an extended account (its codecs expect these). */
+const ACCOUNT_TYPE = { mint: 1, account: 2 } as const;
+const STATES = {
+  [AccountState.Uninitialized]: 'uninitialized',
+  [AccountState.Initialized]: 'initialized',
+  [AccountState.Frozen]: 'frozen',
+} as const satisfies Record<AccountState, TokenAccount['state']>;
+
+// Built once: codama builds the whole codec tree on every get*Decoder() call.
+const mintDecoder = getMintDecoder();
+const tokenDecoder = getTokenDecoder();
+const extensionDecoder = getExtensionDecoder();
+const u16 = getU16Decoder();
 
 const kindOf = (owner: Address): TokenProgramKind => (owner === TOKEN_PROGRAM_ADDRESS ? 'token' : 'token-2022');
-const toAddress = (k: PublicKey): Address => address(k.toBase58());
-const orNull = (k: PublicKey | null): Address | null => (k === null ? null : toAddress(k));
+const message = (e: unknown): string => (e instanceof Error ? e.message || e.name : String(e));
 
 /** Names what a token program account holds, by size and (Token-2022 only) the type byte, for errors. */
 function describe(data: Uint8Array, program: TokenProgramKind): string {
@@ -87,8 +91,8 @@ function describe(data: Uint8Array, program: TokenProgramKind): string {
   if (data.length === MULTISIG_SIZE) return 'a multisig';
   if (program === 'token-2022' && data.length > ACCOUNT_SIZE) {
     const t = data[ACCOUNT_SIZE];
-    if (t === AccountType.Mint) return 'a mint';
-    if (t === AccountType.Account) return 'a token account';
+    if (t === ACCOUNT_TYPE.mint) return 'a mint';
+    if (t === ACCOUNT_TYPE.account) return 'a token account';
     return `${data.length} bytes with account type ${t}`;
   }
   return `${data.length} bytes, no ${program} account has that size`;
@@ -101,49 +105,42 @@ function describe(data: Uint8Array, program: TokenProgramKind): string {
 function expectTokenType(account: AccountData, program: TokenProgramKind, want: 'mint' | 'account', what: string): void {
   const { data } = account;
   const base = want === 'mint' ? MINT_SIZE : ACCOUNT_SIZE;
-  const typeByte = want === 'mint' ? AccountType.Mint : AccountType.Account;
   const extended = program === 'token-2022' && data.length > ACCOUNT_SIZE && data.length !== MULTISIG_SIZE;
-  if (data.length === base || (extended && data[ACCOUNT_SIZE] === typeByte)) return;
+  if (data.length === base || (extended && data[ACCOUNT_SIZE] === ACCOUNT_TYPE[want])) return;
   const found = describe(data, program);
   if (found.startsWith('a ')) throw new WrongDiscriminator(account.address, what, `holds ${found} (${program})`);
   throw new MalformedAccount(account.address, what, found);
 }
 
 /**
- * Walks the TLV area like Token-2022 does: an entry of type 0 (Uninitialized) ends it (the rest is
- * padding, e.g. the 2 bytes that keep an account from being multisig-sized); a truncated or overrunning
- * entry is refused. Returns the length of the used part.
+ * Reads the TLV area after the account-type byte like Token-2022 does: an entry of type 0
+ * (Uninitialized) ends it (the rest is padding, e.g. the 2 bytes that keep an account from being
+ * multisig-sized); a truncated or overrunning entry is refused; a type token-2022 knows must decode
+ * with its codec, any other is listed as `Unknown(n)`.
  */
-function tlvEnd(account: AccountData, tlv: Uint8Array, what: string): number {
-  const view = new DataView(tlv.buffer, tlv.byteOffset, tlv.byteLength);
+function extensionsOf(account: AccountData, what: string): TokenExtension[] {
+  const tlv = account.data.length > ACCOUNT_SIZE + 1 ? account.data.subarray(ACCOUNT_SIZE + 1) : new Uint8Array(0);
+  const out: TokenExtension[] = [];
   let i = 0;
   while (i < tlv.length) {
-    if (i + TYPE_SIZE > tlv.length) throw new MalformedAccount(account.address, what, `truncated extension type at TLV offset ${i}`);
-    if (view.getUint16(i, true) === ExtensionType.Uninitialized) return i;
-    if (i + TYPE_SIZE + LENGTH_SIZE > tlv.length) {
-      throw new MalformedAccount(account.address, what, `truncated extension header at TLV offset ${i}`);
+    if (i + 2 > tlv.length) throw new MalformedAccount(account.address, what, `truncated extension type at TLV offset ${i}`);
+    const type = u16.decode(tlv, i);
+    if (type === ExtensionType.Uninitialized) break;
+    if (i + 4 > tlv.length) throw new MalformedAccount(account.address, what, `truncated extension header at TLV offset ${i}`);
+    const end = i + 4 + u16.decode(tlv, i + 2);
+    if (end > tlv.length) throw new MalformedAccount(account.address, what, `extension at TLV offset ${i} overruns the data`);
+    const name = ExtensionType[type] as string | undefined;
+    if (name !== undefined) {
+      try {
+        extensionDecoder.decode(tlv.subarray(i, end));
+      } catch (e) {
+        throw new MalformedAccount(account.address, what, `${name} extension at TLV offset ${i} does not decode: ${message(e)}`);
+      }
     }
-    const len = view.getUint16(i + TYPE_SIZE, true);
-    if (i + TYPE_SIZE + LENGTH_SIZE + len > tlv.length) {
-      throw new MalformedAccount(account.address, what, `extension at TLV offset ${i} overruns the data`);
-    }
-    i += TYPE_SIZE + LENGTH_SIZE + len;
+    out.push({ type, name: name ?? `Unknown(${type})` });
+    i = end;
   }
-  return i;
-}
-
-function extensionsOf(account: AccountData, tlvData: Buffer, what: string): TokenExtension[] {
-  const used = tlvData.subarray(0, tlvEnd(account, tlvData, what));
-  return getExtensionTypes(used).map((t) => ({ type: t, name: ExtensionType[t] ?? `Unknown(${t})` }));
-}
-
-function accountInfo(account: AccountData) {
-  return {
-    data: Buffer.from(account.data.buffer, account.data.byteOffset, account.data.byteLength),
-    owner: new PublicKey(account.owner),
-    lamports: Number(account.lamports),
-    executable: account.executable,
-  };
+  return out;
 }
 
 /** Decodes an SPL Token or Token-2022 token account; throws WrongOwner / WrongDiscriminator / MalformedAccount. */
@@ -152,29 +149,27 @@ export function decodeTokenAccount(account: AccountData): TokenAccount {
   const programId = expectOwner(account, [TOKEN_PROGRAM_ADDRESS, TOKEN_2022_PROGRAM_ADDRESS], what);
   const program = kindOf(programId);
   expectTokenType(account, program, 'account', what);
-  const stateByte = account.data[STATE_OFFSET] ?? 0;
-  const state = STATES[stateByte];
-  if (state === undefined) throw new MalformedAccount(account.address, what, `account state ${stateByte}`);
   let raw;
   try {
-    raw = unpackAccount(new PublicKey(account.address), accountInfo(account), new PublicKey(programId));
+    raw = tokenDecoder.decode(account.data);
   } catch (e) {
-    throw new MalformedAccount(account.address, what, (e as Error).name || String(e));
+    throw new MalformedAccount(account.address, what, message(e));
   }
+  const rentExemptReserve = unwrapOption(raw.isNative);
   return {
     address: account.address,
     program,
     programId,
-    mint: toAddress(raw.mint),
-    owner: toAddress(raw.owner),
+    mint: raw.mint,
+    owner: raw.owner,
     amount: raw.amount,
-    delegate: orNull(raw.delegate),
+    delegate: unwrapOption(raw.delegate),
     delegatedAmount: raw.delegatedAmount,
-    state,
-    isNative: raw.isNative,
-    rentExemptReserve: raw.rentExemptReserve,
-    closeAuthority: orNull(raw.closeAuthority),
-    extensions: extensionsOf(account, raw.tlvData, what),
+    state: STATES[raw.state],
+    isNative: rentExemptReserve !== null,
+    rentExemptReserve,
+    closeAuthority: unwrapOption(raw.closeAuthority),
+    extensions: extensionsOf(account, what),
   };
 }
 
@@ -186,26 +181,26 @@ export function decodeMint(account: AccountData): TokenMint {
   expectTokenType(account, program, 'mint', what);
   let raw;
   try {
-    raw = unpackMint(new PublicKey(account.address), accountInfo(account), new PublicKey(programId));
+    raw = mintDecoder.decode(account.data);
   } catch (e) {
-    throw new MalformedAccount(account.address, what, (e as Error).name || String(e));
+    throw new MalformedAccount(account.address, what, message(e));
   }
-  const extensions = extensionsOf(account, raw.tlvData, what);
+  const extensions = extensionsOf(account, what);
   const has = (t: ExtensionType) => extensions.some((e) => e.type === t);
   return {
     address: account.address,
     program,
     programId,
-    mintAuthority: orNull(raw.mintAuthority),
+    mintAuthority: unwrapOption(raw.mintAuthority),
     supply: raw.supply,
     decimals: raw.decimals,
     isInitialized: raw.isInitialized,
-    freezeAuthority: orNull(raw.freezeAuthority),
+    freezeAuthority: unwrapOption(raw.freezeAuthority),
     extensions,
     hasPermanentDelegate: has(ExtensionType.PermanentDelegate),
     hasTransferHook: has(ExtensionType.TransferHook),
   };
 }
 
-/** spl-token's extension enum, re-exported so rules can name extensions without another import. */
+/** Token-2022's extension enum, re-exported so rules can name extensions without another import. */
 export { ExtensionType };

@@ -4,11 +4,12 @@
  * into backstop's types (bigint, kit `Address`).
  */
 import { type Address } from '@solana/kit';
-import { AddressLookupTableAccount, type PublicKey } from '@solana/web3.js';
+import { AddressLookupTableAccount } from '@solana/web3.js';
 import * as multisig from '@sqds/multisig';
 import { MalformedAccount, WrongDiscriminator } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectOwner } from './check.ts';
+import { toAddress } from '../keys.ts';
 import { PROGRAMS } from '../programs.ts';
 
 const { accounts, utils } = multisig;
@@ -18,8 +19,6 @@ export const SQUADS_PROGRAM: Address = PROGRAMS.squads;
 /** The address lookup table program id. */
 export const LOOKUP_TABLE_PROGRAM: Address = PROGRAMS.lookupTable;
 
-// A PublicKey always renders a valid address; skipping kit's re-validation keeps decoding cheap.
-const toAddress = (k: PublicKey): Address => k.toBase58() as Address;
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** A multisig member with its permission mask split into the three permissions (Initiate=1, Vote=2, Execute=4). */

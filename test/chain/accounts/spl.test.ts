@@ -23,6 +23,7 @@ import type { AccountData } from '../../../src/chain/types.ts';
 import { extension, mintAccount, tokenAccount, escrowAccount, sharesMintAccount } from '../../../src/sandbox/fixtures/token.ts';
 import { PROGRAMS, SANDBOX } from '../../../src/sandbox/seeds.ts';
 import { marker, withData, withOwner } from './bytes.ts';
+import { mainnetAccount } from './mainnet.ts';
 
 const pk = (a: Address) => new PublicKey(a);
 const raw = (data: Uint8Array, owner: Address, address: Address = marker(99)): AccountData => ({
@@ -197,6 +198,27 @@ describe('Token-2022 extensions', () => {
     expect(decodeTokenAccount(acc).extensions).toEqual([{ type: 200, name: 'Unknown(200)' }]);
   });
 
+  it('names extensions 16 and 17 as @solana-program/token-2022 does (spl-token 0.4.15 knows neither)', () => {
+    const acc = tokenAccount({
+      address: marker(26),
+      owner: marker(27),
+      programId: TOKEN_2022_PROGRAM_ADDRESS,
+      extensions: [extension.immutableOwner(), { type: 17 as ExtensionType, data: new Uint8Array(64) }],
+    });
+    expect(decodeTokenAccount(acc).extensions).toEqual([
+      { type: 7, name: 'ImmutableOwner' },
+      { type: 17, name: 'ConfidentialTransferFeeAmount' },
+    ]);
+    const mint = mintAccount({ address: marker(28), programId: TOKEN_2022_PROGRAM_ADDRESS, extensions: [{ type: 16 as ExtensionType, data: new Uint8Array(129) }] });
+    expect(decodeMint(mint).extensions).toEqual([{ type: 16, name: 'ConfidentialTransferFee' }]);
+  });
+
+  it('refuses a known extension whose value is too short for its layout (MalformedAccount)', () => {
+    const mint = mintAccount({ address: marker(29), programId: TOKEN_2022_PROGRAM_ADDRESS, extensions: [{ type: ExtensionType.PermanentDelegate, data: new Uint8Array(31) }] });
+    expect(() => decodeMint(mint)).toThrow(MalformedAccount);
+    expect(() => decodeMint(mint)).toThrow(/PermanentDelegate extension at TLV offset 0/);
+  });
+
   it('refuses an extension that overruns the data (MalformedAccount)', () => {
     const acc = tokenAccount({ address: marker(24), owner: marker(25), programId: TOKEN_2022_PROGRAM_ADDRESS, extensions: [extension.immutableOwner()] });
     const bad = acc.data.slice();
@@ -240,5 +262,32 @@ describe('Token decoders refuse what they do not decode', () => {
 
   it('refuses to build extensions under legacy SPL Token', () => {
     expect(() => tokenAccount({ address: marker(35), owner: marker(36), extensions: [extension.immutableOwner()] })).toThrow(/Token-2022/);
+  });
+});
+
+describe('real Token-2022 accounts (mainnet PYUSD)', () => {
+  it('decodes the PYUSD mint with every extension named, 16 included, and flags its delegate and hook', () => {
+    const m = decodeMint(mainnetAccount('Token-2022 mint (PYUSD'));
+    expect(m.program).toBe('token-2022');
+    expect(m.decimals).toBe(6);
+    expect(m.extensions.map((e) => e.name)).toEqual([
+      'MintCloseAuthority',
+      'PermanentDelegate',
+      'TransferFeeConfig',
+      'ConfidentialTransferMint',
+      'ConfidentialTransferFee',
+      'TransferHook',
+      'MetadataPointer',
+      'TokenMetadata',
+    ]);
+    expect(m.hasPermanentDelegate).toBe(true);
+    expect(m.hasTransferHook).toBe(true);
+  });
+
+  it('decodes a PYUSD associated token account and its extensions', () => {
+    const a = decodeTokenAccount(mainnetAccount('Token-2022 token account (PYUSD'));
+    expect(a.mint).toBe('2b1kV6DkPAnxd5ixfnxCpjxmKwqjjaYmCZfHsFu24GXo');
+    expect(a.state).toBe('initialized');
+    expect(a.extensions.map((e) => e.name)).toEqual(['ImmutableOwner', 'TransferFeeAmount', 'TransferHookAccount']);
   });
 });
