@@ -13,6 +13,10 @@ export interface ProductionConfig {
   readonly feePayerKeypair?: string;
   readonly auditKeypair: string;
   readonly auditHeadFile?: string;
+  /** `AUDIT_ANCHOR_FILE`: the copy of the audit head outside the database's directory (default under the state dir). */
+  readonly auditAnchorFile?: string;
+  /** `AUDIT_ANCHOR_URL`: an http(s) URL that receives each published audit head as JSON. */
+  readonly auditAnchorUrl?: string;
   readonly policyDir: string;
   readonly database?: string;
   readonly apiReadToken: string;
@@ -36,6 +40,27 @@ const set = (env: NodeJS.ProcessEnv, k: string): string | undefined => {
   const v = env[k];
   return v === undefined || v.trim() === '' ? undefined : v;
 };
+
+/** An environment variable's value, unset when empty or blank. */
+export const envValue = set;
+
+/** The audit anchor variables (SPEC §8): where the anchor file is kept, and where copies are posted. */
+export const AUDIT_ANCHOR_FILE = 'AUDIT_ANCHOR_FILE';
+export const AUDIT_ANCHOR_URL = 'AUDIT_ANCHOR_URL';
+
+/** `AUDIT_ANCHOR_URL`, checked: an http(s) URL, or undefined. Throws ConfigError otherwise. */
+export function auditAnchorUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const text = set(env, AUDIT_ANCHOR_URL);
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`${AUDIT_ANCHOR_URL} must be an http:// or https:// URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${AUDIT_ANCHOR_URL} must be an http:// or https:// URL, not ${url.protocol}`);
+  return url.toString();
+}
 
 function parsePort(text: string | undefined, fallback: number | undefined): number | undefined {
   if (text === undefined) return fallback;
@@ -75,6 +100,8 @@ export function readConfig(env: NodeJS.ProcessEnv, options: { sandbox?: boolean 
     ...opt('feePayerKeypair', set(env, 'FEE_PAYER_KEYPAIR')),
     auditKeypair: set(env, 'AUDIT_KEYPAIR')!,
     ...opt('auditHeadFile', set(env, 'AUDIT_HEAD_FILE')),
+    ...opt('auditAnchorFile', set(env, AUDIT_ANCHOR_FILE)),
+    ...opt('auditAnchorUrl', auditAnchorUrl(env)),
     policyDir: set(env, 'POLICY_DIR')!,
     ...opt('database', set(env, 'DATABASE_URL')),
     apiReadToken: set(env, 'API_READ_TOKEN')!,

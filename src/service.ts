@@ -5,13 +5,16 @@
  */
 import type { Address } from '@solana/kit';
 import express from 'express';
+import { anchorPublisher } from './anchor-publisher.ts';
 import type { ChainReader } from './chain/reader.ts';
 import { ChainCoSigner } from './cosign/cosigner.ts';
 import { ChainProposalCreator } from './cosign/creator.ts';
 import type { Signer } from './cosign/signer.ts';
 import type { SimulationMode } from './cosign/simulate.ts';
+import { auditAnchorUrl } from './config.ts';
 import type { PolicyRegistry } from './policy/registry.ts';
 import { createApp, createMetrics, countDecisions, feeBalanceReady, rpcReady, startHttpServer, storeReady, type Readiness } from './server/index.ts';
+import { databaseIdentity } from './store/anchor.ts';
 import { InstanceLocked } from './store/errors.ts';
 import type { SqlStore } from './store/sql-store.ts';
 import { createBot, WEBHOOK_PATH, type BotHandle } from './telegram/bot.ts';
@@ -37,6 +40,8 @@ export interface ServiceParts {
   readonly intervals?: Partial<Intervals>;
   /** Leave the periodic loops stopped until `startLoops()` (the sandbox seeds its story first). */
   readonly deferLoops?: boolean;
+  /** Where copies of the audit head are posted (SPEC §8); default `AUDIT_ANCHOR_URL`, null for none. */
+  readonly anchorUrl?: string | null;
   /** The co-signer's pre-sign simulation; only the sandbox in recorded mode passes `skip-recorded-mode`. */
   readonly simulation?: SimulationMode;
 }
@@ -66,6 +71,7 @@ export interface RunningService {
 export async function startService(parts: ServiceParts): Promise<RunningService> {
   const { store, chain, policies, log } = parts;
   const intervals = { ...DEFAULT_INTERVALS, ...parts.intervals };
+  const anchorUrl = parts.anchorUrl === undefined ? auditAnchorUrl(process.env) : (parts.anchorUrl ?? undefined);
   const lock = await store.acquireInstanceLock(); // a second instance on this database refuses here
   if (lock.tookOverFrom) log.warn({ previous: lock.tookOverFrom.holder }, 'took over the instance lock of a process that is gone');
 
@@ -78,7 +84,19 @@ export async function startService(parts: ServiceParts): Promise<RunningService>
   const notifier = parts.telegram
     ? new TelegramNotifier({ token: parts.telegram.token, ...(parts.telegram.apiRoot ? { apiRoot: parts.telegram.apiRoot } : {}), store: counted, policies, log })
     : null;
-  const workflow = new Workflow({ store: counted, chain, policies, notifier: notifier ?? SILENT_NOTIFIER, cosigner, creator, log });
+  // Copies of the audit head leave the machine after each signing step: every policy chat, and the URL.
+  const anchor =
+    notifier || anchorUrl !== undefined
+      ? anchorPublisher({
+          head: () => store.auditHead(),
+          database: databaseIdentity(store.location),
+          chats: () => policies.all().map((p) => p.policy.telegram.chatId),
+          ...(notifier ? { alert: (chatId: number, text: string) => notifier.alert(chatId, text) } : {}),
+          ...(anchorUrl !== undefined ? { url: anchorUrl } : {}),
+          log,
+        })
+      : undefined;
+  const workflow = new Workflow({ store: counted, chain, policies, notifier: notifier ?? SILENT_NOTIFIER, cosigner, creator, log, ...(anchor ? { anchor } : {}) });
   const bot = parts.telegram && notifier
     ? createBot({
         token: parts.telegram.token,

@@ -1,11 +1,13 @@
 /**
- * `backstop audit verify [--database …] [--pubkey B58] [--head FILE]` and
- * `backstop audit export [--database …] [--since SEQ|TIME]` (SPEC §8). Read-only: they never take
- * the instance lock. verify exits 0 when the chain holds, 1 when it is broken or tampered, 2 when the
- * database, key or head cannot be read. export writes one JSON object per line on stdout.
+ * `backstop audit verify [--database …] [--pubkey B58] [--head FILE] [--anchor FILE | --no-anchor]
+ * [--expect-seq N --expect-hash H]` and `backstop audit export [--database …] [--since SEQ|TIME]`
+ * (SPEC §8). Read-only: they never take the instance lock. verify exits 0 when the chain holds, 1 when
+ * it is broken, tampered, cut before the anchor or an expected head, or when no anchor is found; 2 when
+ * the database, key, head or anchor cannot be read. export writes one JSON object per line on stdout.
  */
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { readAnchor, resolveAnchorFile, type AuditAnchorRecord } from '../store/anchor.ts';
 import { readAuditHead, verifyAudit, type AuditHead } from '../store/audit.ts';
 import { loadKeypairFile } from '../store/keys.ts';
 import { isPostgresUrl, openStore, resolveDatabase } from '../store/open.ts';
@@ -21,7 +23,21 @@ export interface AuditVerifyOptions {
   database?: string;
   pubkey?: string;
   head?: string;
+  /** The anchor file; default `AUDIT_ANCHOR_FILE`, else the state dir's file for this database; false = `--no-anchor`. */
+  anchor?: string | false;
+  /** A head copied from a published anchor (`--expect-seq`, `--expect-hash`). */
+  expectSeq?: number;
+  expectHash?: string;
 }
+
+const parseSeq = (text: string): number => {
+  if (!/^[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError('a seq is a whole number from 1');
+  return Number(text);
+};
+const parseHash = (text: string): string => {
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new InvalidArgumentError('a hash is 64 hex characters');
+  return text.toLowerCase();
+};
 
 /** Registers `audit verify` and `audit export`. */
 export function registerAudit(program: Command): void {
@@ -32,6 +48,10 @@ export function registerAudit(program: Command): void {
     .option('--database <db>', 'SQLite file or postgres:// URL (default DATABASE_URL, else ./data/backstop.db)')
     .option('--pubkey <base58>', 'the audit public key (default: AUDIT_KEYPAIR’s)')
     .option('--head <file>', 'the head file (default AUDIT_HEAD_FILE, else <sqlite file>.head)')
+    .option('--anchor <file>', 'the anchor file (default AUDIT_ANCHOR_FILE, else $XDG_STATE_HOME/backstop/anchor-<database id>.json)')
+    .option('--no-anchor', 'skip the anchor: a log cut at its tail then goes unnoticed')
+    .option('--expect-seq <n>', 'the seq of a published anchor: the log must reach it …', parseSeq)
+    .option('--expect-hash <hex>', '… and hold this hash there', parseHash)
     .action(async (opts: AuditVerifyOptions) => {
       process.exitCode = await auditVerify(opts, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
     });
@@ -89,13 +109,39 @@ export async function auditVerify(opts: AuditVerifyOptions, out: Out, err: Out):
     }
   }
 
+  if ((opts.expectSeq === undefined) !== (opts.expectHash === undefined)) {
+    err('backstop audit verify: --expect-seq and --expect-hash go together (copy both from the latest anchor message)\n');
+    return EXIT_UNREADABLE;
+  }
+  const expect = opts.expectSeq !== undefined && opts.expectHash !== undefined ? { seq: opts.expectSeq, hash: opts.expectHash } : null;
+
   const store = await openReadOnly(opts.database, err, 'verify');
   if (store === null) return EXIT_UNREADABLE;
   try {
+    let anchor: AuditAnchorRecord | null = null;
+    let anchorPath: string | null = null;
+    if (opts.anchor !== false) {
+      try {
+        anchorPath = resolveAnchorFile(database, opts.anchor);
+        anchor = readAnchor(anchorPath);
+      } catch (e) {
+        err(`backstop audit verify: ${(e as Error).message}\n`);
+        return EXIT_UNREADABLE;
+      }
+      // An expectation copied from a published anchor stands in for a missing anchor file.
+      if (anchor === null && expect === null) {
+        out(
+          `NO ANCHOR: no audit anchor at ${anchorPath}, so a log cut at its tail cannot be detected. ` +
+            'Run this where the service runs (same user and XDG_STATE_HOME), or pass --anchor FILE (AUDIT_ANCHOR_FILE), ' +
+            'or the --expect-seq/--expect-hash of the latest published anchor; --no-anchor checks the chain alone\n',
+        );
+        return EXIT_FINDING;
+      }
+    }
     const entries = await store.auditEntries();
     let result;
     try {
-      result = verifyAudit({ entries, publicKey, head });
+      result = verifyAudit({ entries, publicKey, head, anchor, expect });
     } catch (e) {
       err(`backstop audit verify: ${(e as Error).message}\n`);
       return EXIT_UNREADABLE;
@@ -104,8 +150,13 @@ export async function auditVerify(opts: AuditVerifyOptions, out: Out, err: Out):
       out(`TAMPERED at entry ${result.seq} (${result.reason}): ${result.message}\n`);
       return EXIT_FINDING;
     }
-    const anchor = result.anchoredSeq === null ? 'no head file: a cut-off tail cannot be detected' : `anchored at entry ${result.anchoredSeq}`;
-    out(`OK ${result.entries} entries, ${anchor}; unanchored: ${result.unanchored}\n`);
+    if (anchor?.diverged !== undefined) {
+      out(`TAMPERED after entry ${anchor.seq}: entry ${anchor.diverged.seq} was offered to the anchor ${anchorPath} at ${anchor.diverged.at} and did not follow it (the log was forked)\n`);
+      return EXIT_FINDING;
+    }
+    const checked = [head ? 'head file' : null, anchor ? `anchor ${anchorPath}` : null, expect ? '--expect-seq/--expect-hash' : null].filter((x) => x !== null);
+    const anchoredText = result.anchoredSeq === null ? 'not anchored (--no-anchor, no head file): a cut-off tail cannot be detected' : `anchored at entry ${result.anchoredSeq} (${checked.join(', ')})`;
+    out(`OK ${result.entries} entries, ${anchoredText}; unanchored: ${result.unanchored}\n`);
     return EXIT_OK;
   } catch (e) {
     err(`backstop audit verify: cannot read the audit log: ${(e as Error).message}\n`);

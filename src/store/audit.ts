@@ -4,13 +4,14 @@
  * entry hash = sha256(JCS({seq, at, type, payload, prevHash})), `seq` from 1, the first `prevHash`
  * 64 zeros, `at` RFC 3339 UTC with milliseconds. The signature is ed25519 (the audit key) over the
  * **raw 32 bytes** of that hash (not its hex text), stored as 128 hex characters. The head
- * (seq, hash, signature) is written after each commit to `AUDIT_HEAD_FILE` as JSON, atomically.
+ * (seq, hash, signature) is written after each commit to `AUDIT_HEAD_FILE` as JSON, atomically, and
+ * to the anchor outside the database's directory (`anchor.ts`).
  */
 import { createPublicKey, verify as edVerify, type KeyObject } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { getBase58Encoder } from '@solana/kit';
 import { canonicalize, sha256Hex } from '../policy/jcs.ts';
+import { writePrivateFileAtomic } from './anchor.ts';
 import type { JsonInput } from './types.ts';
 
 export const GENESIS_PREV_HASH = '0'.repeat(64);
@@ -106,9 +107,18 @@ function signatureValid(hash: string, signature: string, key: KeyObject): boolea
 
 /**
  * Verifies a chain of entries (in the order given) against the audit public key and, optionally,
- * the head. Pure. Reports the first broken link; entries after the head pass as "unanchored".
+ * the head, the anchor and an expected (seq, hash). Pure. Reports the first broken link; entries
+ * after the furthest of those pass as "unanchored".
  */
-export function verifyAudit(input: { entries: readonly AuditEntry[]; publicKey: PublicKeyInput; head?: AuditHead | null }): AuditVerification {
+export function verifyAudit(input: {
+  entries: readonly AuditEntry[];
+  publicKey: PublicKeyInput;
+  head?: AuditHead | null;
+  /** The anchor kept outside the database's directory (SPEC §8). */
+  anchor?: AuditHead | null;
+  /** A head copied from a published anchor: the chain must reach `seq` and hold `hash` there. */
+  expect?: { seq: number; hash: string } | null;
+}): AuditVerification {
   const key = ed25519PublicKey(input.publicKey);
   const { entries } = input;
   const fail = (seq: number, reason: AuditBreak, message: string): AuditVerification => ({ ok: false, seq, reason, message });
@@ -151,19 +161,26 @@ export function verifyAudit(input: { entries: readonly AuditEntry[]; publicKey: 
     prev = e;
   }
   const lastSeq = prev?.seq ?? 0;
-  const head = input.head ?? null;
-  if (head === null) return { ok: true, entries: entries.length, lastSeq, anchoredSeq: null, unanchored: 0 };
-  if (!signatureValid(head.hash, head.signature, key)) {
-    return fail(head.seq, 'forged', `the head's signature does not verify with the audit key`);
+  // Each point (head file, anchor, an expectation copied from a published anchor) must be in the chain.
+  const points: { what: string; seq: number; hash: string; signature?: string }[] = [];
+  if (input.head) points.push({ what: 'the head', ...input.head });
+  if (input.anchor) points.push({ what: 'the anchor', ...input.anchor });
+  if (input.expect) points.push({ what: '--expect-seq/--expect-hash', seq: input.expect.seq, hash: input.expect.hash });
+  let anchoredSeq: number | null = null;
+  for (const p of points) {
+    if (p.signature !== undefined && !signatureValid(p.hash, p.signature, key)) {
+      return fail(p.seq, 'forged', `${p.what}'s signature does not verify with the audit key`);
+    }
+    if (lastSeq < p.seq) {
+      return fail(p.seq, 'truncated', `the log ends at entry ${lastSeq} but ${p.what} anchors entry ${p.seq}: entries were removed from the end`);
+    }
+    const anchored = entries.find((e) => e.seq === p.seq);
+    if (anchored === undefined || anchored.hash !== p.hash) {
+      return fail(p.seq, 'truncated', `entry ${p.seq} differs from ${p.what}: the log was cut and rewritten`);
+    }
+    anchoredSeq = Math.max(anchoredSeq ?? 0, p.seq);
   }
-  if (lastSeq < head.seq) {
-    return fail(head.seq, 'truncated', `the log ends at entry ${lastSeq} but the head anchors entry ${head.seq}: entries were removed from the end`);
-  }
-  const anchored = entries.find((e) => e.seq === head.seq);
-  if (anchored === undefined || anchored.hash !== head.hash) {
-    return fail(head.seq, 'truncated', `entry ${head.seq} differs from the head: the log was cut and rewritten`);
-  }
-  return { ok: true, entries: entries.length, lastSeq, anchoredSeq: head.seq, unanchored: lastSeq - head.seq };
+  return { ok: true, entries: entries.length, lastSeq, anchoredSeq, unanchored: anchoredSeq === null ? 0 : lastSeq - anchoredSeq };
 }
 
 /** Reads a head file; null when it does not exist. Throws on unreadable content. */
@@ -183,8 +200,8 @@ export function readAuditHead(path: string): AuditHead | null {
 }
 
 /**
- * Replaces the head file atomically: temp file, fsync, rename, fsync of the directory. A head whose
- * seq is not above the file's current one is not written (another writer got further).
+ * Replaces the head file atomically (mode 0600): temp file, fsync, rename, fsync of the directory. A
+ * head whose seq is not above the file's current one is not written (another writer got further).
  */
 export function writeAuditHead(path: string, head: AuditHead): void {
   try {
@@ -193,23 +210,5 @@ export function writeAuditHead(path: string, head: AuditHead): void {
   } catch {
     // An unreadable head is replaced.
   }
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, `${JSON.stringify({ seq: head.seq, hash: head.hash, signature: head.signature })}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  try {
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // Directory fsync is best effort (not supported everywhere).
-  }
+  writePrivateFileAtomic(path, `${JSON.stringify({ seq: head.seq, hash: head.hash, signature: head.signature })}\n`);
 }

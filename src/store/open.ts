@@ -2,6 +2,7 @@
  * Opens the store a `--database` value or `DATABASE_URL` names (SPEC §8): a `postgres://` or
  * `postgresql://` URL is PostgreSQL, anything else a SQLite path (default `./data/backstop.db`).
  */
+import { databaseIdentity, resolveAnchorFile } from './anchor.ts';
 import type { AuditSigner } from './audit.ts';
 import { openPostgresStore } from './postgres.ts';
 import { DEFAULT_SQLITE_PATH, openSqliteStore } from './sqlite.ts';
@@ -14,6 +15,10 @@ export interface OpenStoreOptions {
   readonly auditKey?: AuditSigner;
   /** `AUDIT_HEAD_FILE`; default `<sqlite file>.head`; required with PostgreSQL when writing. */
   readonly headFile?: string;
+  /** `AUDIT_ANCHOR_FILE`; default a 0600 file under `$XDG_STATE_HOME/backstop/` keyed by the database (writing stores only). */
+  readonly anchorFile?: string;
+  /** Adopt the SQLite instance lock `takeInstanceLock` returned this token for (the sandbox). */
+  readonly instanceLockToken?: string;
   /** Do not create a missing SQLite file (read-only commands). */
   readonly mustExist?: boolean;
   readonly busyTimeoutMs?: number;
@@ -37,7 +42,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<SqlStor
     if (options.auditKey !== undefined && headFile === undefined) {
       throw new Error('AUDIT_HEAD_FILE is required with PostgreSQL (the audit head is kept outside the database)');
     }
-    return openPostgresStore({ ...options, url: database, headFile });
+    const anchor = options.auditKey === undefined ? undefined : { file: resolveAnchorFile(database, options.anchorFile), database: databaseIdentity(database) };
+    return openPostgresStore({ ...options, url: database, headFile, ...(anchor ? { anchor } : {}) });
   }
   return openSqliteStore({ ...options, path: database, headFile });
 }

@@ -11,6 +11,7 @@ import type { StoredTransaction } from '../policy/facts.ts';
 import { canonicalize, sha256Hex } from '../policy/jcs.ts';
 import { planReservation, type ReservableEvent } from '../policy/reservation.ts';
 import { makeAuditEntry, toJsonValue, verifyAudit, writeAuditHead, type AuditEntry, type AuditHead, type AuditSigner, type JsonValue } from './audit.ts';
+import { advanceAnchor } from './anchor.ts';
 import { UniqueViolation, type LockName, type Row, type SqlConn, type SqlEngine, type SqlValue } from './engine.ts';
 import { AlreadyDone, AuditChainBroken, Conflict, InvalidTransition, NotFound, ReadOnlyStore, SchemaTooNew, StaleState } from './errors.ts';
 import { CURRENT_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE, migrationSql } from './migrations.ts';
@@ -50,6 +51,8 @@ export interface SqlStoreOptions {
   readonly auditKey?: AuditSigner;
   /** Where the head is written after each commit; none = not written. */
   readonly headFile?: string;
+  /** The anchor outside the database's directory, advanced after each commit (SPEC §8); none = not kept. */
+  readonly anchor?: { readonly file: string; readonly database: string };
   readonly now?: () => Date;
   /** Non-fatal problems (a head file that could not be written). Default: stderr. */
   readonly onWarning?: (message: string) => void;
@@ -88,6 +91,7 @@ export class SqlStore implements Store {
   readonly location: string;
   private readonly signer: AuditSigner | undefined;
   private readonly headFile: string | undefined;
+  private readonly anchor: { readonly file: string; readonly database: string } | undefined;
   private readonly now: () => Date;
   private readonly warn: (message: string) => void;
 
@@ -99,6 +103,7 @@ export class SqlStore implements Store {
     this.location = engine.location;
     this.signer = options.auditKey;
     this.headFile = options.headFile;
+    this.anchor = options.anchor;
     this.now = options.now ?? (() => new Date());
     this.warn = options.onWarning ?? ((m) => process.stderr.write(`backstop store: ${m}\n`));
   }
@@ -161,11 +166,20 @@ export class SqlStore implements Store {
   }
 
   private writeHead(entry: AuditEntry): void {
-    if (this.headFile === undefined) return;
-    try {
-      writeAuditHead(this.headFile, { seq: entry.seq, hash: entry.hash, signature: entry.signature });
-    } catch (err) {
-      this.warn(`audit head file ${this.headFile} not written: ${(err as Error).message}`);
+    if (this.headFile !== undefined) {
+      try {
+        writeAuditHead(this.headFile, { seq: entry.seq, hash: entry.hash, signature: entry.signature });
+      } catch (err) {
+        this.warn(`audit head file ${this.headFile} not written: ${(err as Error).message}`);
+      }
+    }
+    if (this.anchor !== undefined) {
+      try {
+        const r = advanceAnchor(this.anchor.file, entry, this.anchor.database, this.now());
+        if (!r.written && r.warning !== null) this.warn(r.warning);
+      } catch (err) {
+        this.warn(`audit anchor ${this.anchor.file} not written: ${(err as Error).message}`);
+      }
     }
   }
 

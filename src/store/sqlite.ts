@@ -4,11 +4,15 @@
  * which takes the database write lock at once — that is the vault-level and audit-head lock across
  * processes. `busy_timeout` bounds the wait; past it, `StoreUnavailable`.
  * The instance lock is a file next to the database created with `wx`, holding pid, host and start.
+ * The database, its -wal and -shm (SQLite gives them the database file's mode), the lock and the head
+ * are private to the service's user: files 0600, created directories 0700.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { databaseIdentity, resolveAnchorFile } from './anchor.ts';
 import { UniqueViolation, type LockName, type Row, type SqlConn, type SqlEngine, type SqlValue } from './engine.ts';
 import { InstanceLocked, StoreUnavailable } from './errors.ts';
 import { migrate, SqlStore, type SqlStoreOptions } from './sql-store.ts';
@@ -23,6 +27,10 @@ export interface SqliteOptions extends SqlStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Refuse to create a missing database (read-only commands). */
   readonly mustExist?: boolean;
+  /** The audit anchor file (default `AUDIT_ANCHOR_FILE`, else one under the state dir for this database). */
+  readonly anchorFile?: string;
+  /** A token from `takeInstanceLock` on this database: the store adopts that lock instead of refusing it. */
+  readonly instanceLockToken?: string;
 }
 
 /** Rewrites `$n` placeholders to `?` and orders the parameters to match. */
@@ -63,6 +71,108 @@ interface LockFile {
   pid: number;
   host: string;
   startedAt: string;
+  /** Lets a store of the same process adopt a lock taken before it was opened (the sandbox). */
+  token?: string;
+}
+
+/** Files of the database that hold its data: the file itself, its WAL and shared memory. */
+const DATA_FILES = ['', '-wal', '-shm'] as const;
+
+/** Creates a missing database file 0600 (its -wal and -shm follow its mode) and tightens loose ones. */
+function makePrivate(location: string, warn: (m: string) => void): void {
+  mkdirSync(dirname(location), { recursive: true, mode: 0o700 });
+  closeSync(openSync(location, 'a', 0o600));
+  for (const suffix of DATA_FILES) {
+    const f = `${location}${suffix}`;
+    try {
+      if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch (err) {
+      warn(`${f} stays readable by others: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; run: chmod 600 ${f}`);
+    }
+  }
+}
+
+function readLockFile(lockPath: string): LockFile | null {
+  try {
+    return JSON.parse(readFileSync(lockPath, 'utf8')) as LockFile;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    // A half-written or garbled lock file still means someone may hold it.
+    return { pid: -1, host: 'unknown', startedAt: 'unknown' };
+  }
+}
+
+const describeLock = (l: LockFile): InstanceLockInfo => ({ holder: `pid ${l.pid} on ${l.host} since ${l.startedAt}`, pid: l.pid, host: l.host });
+
+/**
+ * Creates the lock file `<database>.lock` for this process, taking over one whose process on this host
+ * is gone. Throws `InstanceLocked` (with `holder` naming the live holder) when another process holds it.
+ */
+function createLockFile(lockPath: string, location: string, token?: string): AcquiredLock {
+  let tookOverFrom: InstanceLockInfo | null = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o600);
+      try {
+        const content: LockFile = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...(token ? { token } : {}) };
+        writeSync(fd, JSON.stringify(content));
+      } finally {
+        closeSync(fd);
+      }
+      return { tookOverFrom };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreUnavailable(`cannot create lock file ${lockPath}: ${(err as Error).message}`);
+    }
+    const held = readLockFile(lockPath);
+    if (held === null) continue;
+    // Only a lock of this host whose process is gone is stale; another host's pid cannot be checked.
+    if (held.host === hostname() && held.pid > 0 && !pidAlive(held.pid)) {
+      tookOverFrom = describeLock(held);
+      try {
+        unlinkSync(lockPath);
+      } catch {
+        // Another starter removed it first; retry the create.
+      }
+      continue;
+    }
+    throw new InstanceLocked(`${describeLock(held).holder}, lock file ${lockPath}`, location);
+  }
+  throw new InstanceLocked(`lock file ${lockPath} keeps changing`, location);
+}
+
+/** A SQLite instance lock taken before the store is opened; hand `token` to `openStore` to keep it. */
+export interface EarlyInstanceLock extends AcquiredLock {
+  readonly token: string;
+  /** Removes the lock file if this process still holds it under this token (start-up failed). */
+  release(): void;
+}
+
+/**
+ * Takes the instance lock of the SQLite database at `path` before anything touches its files (the
+ * sandbox wipes its data dir only while holding it). Throws `InstanceLocked` when a live process holds it.
+ */
+export function takeInstanceLock(path: string): EarlyInstanceLock {
+  const location = resolve(path);
+  const lockPath = `${location}.lock`;
+  mkdirSync(dirname(location), { recursive: true, mode: 0o700 });
+  const token = randomBytes(16).toString('hex');
+  const acquired = createLockFile(lockPath, location, token);
+  return {
+    ...acquired,
+    token,
+    release() {
+      const held = readLockFile(lockPath);
+      if (held?.pid === process.pid && held.token === token) unlinkSync(lockPath);
+    },
+  };
+}
+
+/** Who holds the instance lock of the SQLite database at `path` (a live process), or null. */
+export function instanceLockHolder(path: string): InstanceLockInfo | null {
+  const held = readLockFile(`${resolve(path)}.lock`);
+  if (held === null) return null;
+  if (held.host === hostname() && held.pid > 0 && !pidAlive(held.pid)) return null;
+  return describeLock(held);
 }
 
 /** The SqlEngine over one better-sqlite3 connection. */
@@ -73,14 +183,17 @@ export class SqliteEngine implements SqlEngine {
   private readonly db: Database.Database;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly lockPath: string | null;
+  private readonly lockToken: string | undefined;
   private holdsLock = false;
 
-  constructor(options: { path: string; busyTimeoutMs?: number; mustExist?: boolean }) {
+  constructor(options: { path: string; busyTimeoutMs?: number; mustExist?: boolean; instanceLockToken?: string; onWarning?: (message: string) => void }) {
     const memory = options.path === ':memory:';
     this.location = memory ? ':memory:' : resolve(options.path);
     this.lockPath = memory ? null : `${this.location}.lock`;
+    this.lockToken = options.instanceLockToken;
+    const warn = options.onWarning ?? ((m: string) => process.stderr.write(`backstop store: ${m}\n`));
     try {
-      if (!memory && !options.mustExist) mkdirSync(dirname(this.location), { recursive: true });
+      if (!memory && !options.mustExist) makePrivate(this.location, warn);
       this.db = new Database(this.location, { fileMustExist: options.mustExist === true && !memory, timeout: options.busyTimeoutMs ?? 5000 });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('foreign_keys = ON');
@@ -155,52 +268,19 @@ export class SqliteEngine implements SqlEngine {
   async lock(_tx: SqlConn, _name: LockName): Promise<void> {}
 
   private readLock(): LockFile | null {
-    if (this.lockPath === null) return null;
-    try {
-      const parsed = JSON.parse(readFileSync(this.lockPath, 'utf8')) as LockFile;
-      return parsed;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      // A half-written or garbled lock file still means someone may hold it.
-      return { pid: -1, host: 'unknown', startedAt: 'unknown' };
-    }
-  }
-
-  private static describe(l: LockFile): InstanceLockInfo {
-    return { holder: `pid ${l.pid} on ${l.host} since ${l.startedAt}`, pid: l.pid, host: l.host };
+    return this.lockPath === null ? null : readLockFile(this.lockPath);
   }
 
   async acquireInstanceLock(): Promise<AcquiredLock> {
     if (this.lockPath === null || this.holdsLock) return { tookOverFrom: null };
-    let tookOverFrom: InstanceLockInfo | null = null;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = openSync(this.lockPath, 'wx', 0o644);
-        try {
-          writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() } satisfies LockFile));
-        } finally {
-          closeSync(fd);
-        }
-        this.holdsLock = true;
-        return { tookOverFrom };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreUnavailable(`cannot create lock file ${this.lockPath}: ${(err as Error).message}`);
-      }
-      const held = this.readLock();
-      if (held === null) continue;
-      // Only a lock of this host whose process is gone is stale; another host's pid cannot be checked.
-      if (held.host === hostname() && held.pid > 0 && !pidAlive(held.pid)) {
-        tookOverFrom = SqliteEngine.describe(held);
-        try {
-          unlinkSync(this.lockPath);
-        } catch {
-          // Another starter removed it first; retry the create.
-        }
-        continue;
-      }
-      throw new InstanceLocked(`${SqliteEngine.describe(held).holder}, lock file ${this.lockPath}`, this.location);
+    const held = this.readLock();
+    if (this.lockToken !== undefined && held !== null && held.token === this.lockToken && held.pid === process.pid && held.host === hostname()) {
+      this.holdsLock = true; // taken by this process before the store was opened (takeInstanceLock)
+      return { tookOverFrom: null };
     }
-    throw new InstanceLocked(`lock file ${this.lockPath} keeps changing`, this.location);
+    const acquired = createLockFile(this.lockPath, this.location, this.lockToken);
+    this.holdsLock = true;
+    return acquired;
   }
 
   async ensureInstanceLock(): Promise<void> {
@@ -212,10 +292,7 @@ export class SqliteEngine implements SqlEngine {
   }
 
   async isInstanceLocked(): Promise<InstanceLockInfo | null> {
-    const held = this.readLock();
-    if (held === null) return null;
-    if (held.host === hostname() && held.pid > 0 && !pidAlive(held.pid)) return null;
-    return SqliteEngine.describe(held);
+    return this.lockPath === null ? null : instanceLockHolder(this.location);
   }
 
   async close(): Promise<void> {
@@ -233,15 +310,22 @@ export class SqliteEngine implements SqlEngine {
   }
 }
 
-/** Opens (creating if needed) and migrates a SQLite store. The head file defaults to `<file>.head`. */
+/**
+ * Opens (creating if needed) and migrates a SQLite store. The head file defaults to `<file>.head`; a
+ * writing store (with an audit key) keeps the anchor too (`anchor.ts`).
+ */
 export async function openSqliteStore(options: SqliteOptions): Promise<SqlStore> {
   const engine = new SqliteEngine(options);
+  let anchor: { file: string; database: string } | undefined;
   try {
     await migrate(engine);
+    if (engine.location !== ':memory:' && options.auditKey !== undefined) {
+      anchor = { file: resolveAnchorFile(engine.location, options.anchorFile), database: databaseIdentity(engine.location) };
+    }
   } catch (err) {
     await engine.close();
     throw err;
   }
   const headFile = options.headFile ?? (engine.location === ':memory:' ? undefined : `${engine.location}.head`);
-  return new SqlStore(engine, { ...options, headFile });
+  return new SqlStore(engine, { ...options, headFile, ...(anchor ? { anchor } : {}) });
 }

@@ -90,6 +90,16 @@ describe('head file', () => {
     writeAuditHead(path, headOf(c[0]!));
     expect(readAuditHead(path)?.seq).toBe(3);
   });
+  it('is private to its user: mode 0600 under umask 022', () => {
+    const path = join(tmp(), 'audit.head');
+    const before = process.umask(0o022);
+    try {
+      writeAuditHead(path, headOf(chain(1)[0]!));
+    } finally {
+      process.umask(before);
+    }
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
 });
 
 describe('keypair files', () => {
@@ -144,7 +154,7 @@ describeEngines('backstop audit', (engine) => {
     const e = (s: string) => (err += s);
     const opts = { database: db.database, pubkey: AUDIT_KEY.publicKey, head: db.headFile };
     expect(await auditVerify(opts, o, e)).toBe(0);
-    expect(out).toContain('OK 4 entries, anchored at entry 4; unanchored: 0');
+    expect(out).toMatch(/^OK 4 entries, anchored at entry 4 \(head file, anchor [^)]+\); unanchored: 0\n$/);
     out = '';
     expect(await auditExport({ database: db.database, since: '3' }, o, e)).toBe(0);
     expect(out.trim().split('\n').map((l) => (JSON.parse(l) as AuditEntry).seq)).toEqual([3, 4]);
