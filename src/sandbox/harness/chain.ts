@@ -7,12 +7,12 @@ import { createHash } from 'node:crypto';
 import { getBase58Decoder, getCompiledTransactionMessageEncoder, type Address } from '@solana/kit';
 import type { FailedTransactionMetadata, LiteSVM, TransactionMetadata } from 'litesvm';
 import type { AccountData } from '../../chain/types.ts';
+import { decodeLookupTable } from '../../chain/accounts/squads.ts';
 import { decodeTransaction, RpcError, topLevelPrograms, verifyTransaction, type DecodedMessage, type VerifiedTransaction } from './wire.ts';
 
 /** Blocks a blockhash stays valid for, as on mainnet. */
 export const BLOCKHASH_VALIDITY = 150;
 const LAMPORTS_PER_SIGNATURE = 5000;
-const LOOKUP_TABLE_META_SIZE = 56;
 
 /** A transaction checked and kept, not executed: it invokes a program LiteSVM does not have. */
 export interface RecordedTransaction {
@@ -323,15 +323,19 @@ export class HarnessChain {
   private loadedAddresses(m: DecodedMessage): { writable: Address[]; readonly: Address[] } {
     const writable: Address[] = [];
     const readonly: Address[] = [];
-    const b58 = getBase58Decoder();
     for (const l of m.addressTableLookups ?? []) {
       const table = this.getAccount(l.lookupTableAddress);
+      let addresses: readonly Address[] = [];
+      try {
+        // Owner and layout checked as a validator does (web3.js AddressLookupTableAccount.deserialize).
+        if (table) addresses = decodeLookupTable(table).addresses;
+      } catch (e) {
+        throw new RpcError(-32602, `address table ${l.lookupTableAddress} is not a valid lookup table: ${(e as Error).message}`);
+      }
       const at = (i: number): Address => {
-        const start = LOOKUP_TABLE_META_SIZE + 32 * i;
-        if (!table || table.data.length < start + 32) {
-          throw new RpcError(-32602, `address table ${l.lookupTableAddress} has no index ${i}`);
-        }
-        return b58.decode(table.data.subarray(start, start + 32)) as Address;
+        const a = addresses[i];
+        if (a === undefined) throw new RpcError(-32602, `address table ${l.lookupTableAddress} has no index ${i}`);
+        return a;
       };
       writable.push(...l.writableIndexes.map(at));
       readonly.push(...l.readonlyIndexes.map(at));
