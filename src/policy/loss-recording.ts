@@ -93,6 +93,12 @@ export async function verifyLossForRecording(input: {
   if (vaultCTokens === 0n) throw new LossUnverifiable(`the vault held no cTokens of reserve ${reserve} at the loss (slot ${verdict.slot})`);
   const reserveCTokenSupply = reserveRead.value.collateral.mintTotalSupply;
   if (reserveCTokenSupply === 0n) throw new LossUnverifiable(`reserve ${reserve} has a zero cToken supply`);
+  // The loss-slot supply was at least what the vault held then; a smaller current one would credit more than the whole loss.
+  if (reserveCTokenSupply < vaultCTokens) {
+    throw new LossUnverifiable(
+      `reserve ${reserve}'s current cToken supply ${reserveCTokenSupply} is below the ${vaultCTokens} cTokens the vault held at the loss: the supply at the loss cannot be reconstructed yet, so this loss cannot be recorded automatically`,
+    );
+  }
   const bound = floorDiv(verdict.forgiven * vaultCTokens, reserveCTokenSupply);
   return {
     vault,

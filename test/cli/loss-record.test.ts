@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
 import { lossTransaction } from '../../src/sandbox/fixtures/loss-transaction.ts';
+import { vaultAccount, worldAllocation } from '../../src/sandbox/fixtures/kvault.ts';
 import { worldAccounts, SANDBOX_VAULT_LOSS } from '../../src/sandbox/fixtures/scenario.ts';
 import { SANDBOX } from '../../src/sandbox/seeds.ts';
 import { Ed25519Keypair, writeKeypairFile } from '../../src/store/keys.ts';
@@ -48,6 +49,19 @@ describe('backstop loss record', () => {
     expect(bad.stderr).toMatch(/failed/);
     expect(down.code).toBe(2);
   }, 60_000);
+  it('refuses (exit 1, saying why) a loss whose evidence the cToken account history cannot prove', async () => {
+    const late = lossTransaction({ name: 'cli-late-invest' });
+    harness.addTransaction(late.signature, late.result);
+    harness.setAccount(vaultAccount({ allocations: [worldAllocation({ lastInvestSlot: BigInt(late.result.slot!) + 1n })] }));
+    try {
+      const r = await record(late.signature);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/history of its cToken account .* shows no transaction after the loss: the history is incomplete/);
+      expect(harness.requestCount.get('getSignaturesForAddress')).toBeGreaterThan(0);
+    } finally {
+      harness.setAccount(vaultAccount());
+    }
+  });
   it('is refused while a running instance holds the store (exit 1)', async () => {
     const store = await openStore({ database, auditKey: Ed25519Keypair.generate() });
     await store.acquireInstanceLock();

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Connection, Keypair, PublicKey, Transaction } from '@solana/web3.js';
 import { createTransferInstruction } from '@solana/spl-token';
-import { address, type Address } from '@solana/kit';
+import { address } from '@solana/kit';
 import { ChainReader } from '../../src/chain/reader.ts';
 import { ChainUnavailable } from '../../src/chain/errors.ts';
 import { LossUnverifiable, verifyLossForRecording } from '../../src/policy/loss-recording.ts';
@@ -151,6 +151,13 @@ describe('the evidence is what the vault held at the loss (issue 12 finding 6)',
     const v = await recordLoss();
     expect(v.evidence.vaultCTokens).toBe(VAULT_CTOKEN_ALLOCATION);
     expect(v.recordedLoss).toBe(expected(VAULT_CTOKEN_ALLOCATION));
+  });
+
+  it('refuses (422) a current cToken supply below what the vault held at the loss: it cannot be the loss-slot supply', async () => {
+    serve(sandboxInvest());
+    serve(ctokenTransaction({ name: 'redeemed', slot: LOSS_SLOT + 50, pre: VAULT_CTOKEN_ALLOCATION, post: 0n }));
+    h.setAccount(reserveAccount({ collateral: { mintTotalSupply: VAULT_CTOKEN_ALLOCATION / 2n } }));
+    await expect(recordLoss()).rejects.toThrow(/cToken supply .* is below the 900000000000 cTokens the vault held at the loss/);
   });
 
   it('keeps the current allocation when nothing touched the account since the loss', async () => {

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import { getBase58Decoder, getCompiledTransactionMessageEncoder, type Address } from '@solana/kit';
 import type { FailedTransactionMetadata, LiteSVM, TransactionMetadata } from 'litesvm';
+import { decodeMint, decodeTokenAccount } from '../../chain/accounts/spl.ts';
+import { PROGRAMS } from '../../chain/programs.ts';
 import type { AccountData } from '../../chain/types.ts';
 import { decodeLookupTable } from '../../chain/accounts/squads.ts';
 import { decodeTransaction, RpcError, topLevelPrograms, verifyTransaction, type DecodedMessage, type VerifiedTransaction } from './wire.ts';
@@ -13,6 +15,28 @@ import { decodeTransaction, RpcError, topLevelPrograms, verifyTransaction, type 
 /** Blocks a blockhash stays valid for, as on mainnet. */
 export const BLOCKHASH_VALIDITY = 150;
 const LAMPORTS_PER_SIGNATURE = 5000;
+/** Largest page `getSignaturesForAddress` answers, as on mainnet. */
+export const MAX_SIGNATURES_LIMIT = 1000;
+
+/** A token account's balance as `meta.preTokenBalances`/`postTokenBalances` list it. */
+export interface TokenBalanceJson {
+  readonly accountIndex: number;
+  readonly mint: string;
+  readonly owner: string;
+  readonly programId: string;
+  readonly uiTokenAmount: { readonly amount: string; readonly decimals: number; readonly uiAmount: number; readonly uiAmountString: string };
+}
+
+/** A landed transaction as address history lists it: executed here, or served as a recording of one that landed. */
+interface HistoryEntry {
+  readonly signature: string;
+  readonly slot: number;
+  readonly blockTime: number | null;
+  readonly err: unknown;
+  readonly accounts: ReadonlySet<string>;
+  /** Arrival order: breaks ties within a slot (later = newer). */
+  readonly seq: number;
+}
 
 /** A transaction checked and kept, not executed: it invokes a program LiteSVM does not have. */
 export interface RecordedTransaction {
@@ -36,6 +60,8 @@ export interface ExecutedTransaction {
   readonly fee: number;
   readonly preBalances: readonly number[];
   readonly postBalances: readonly number[];
+  readonly preTokenBalances: readonly TokenBalanceJson[];
+  readonly postTokenBalances: readonly TokenBalanceJson[];
   readonly logs: readonly string[];
   readonly innerInstructions: readonly { index: number; instructions: unknown[] }[];
   readonly computeUnitsConsumed: number;
@@ -53,6 +79,9 @@ export class HarnessChain {
   private readonly served = new Map<string, unknown>();
   /** Wire bytes of every `simulateTransaction` request, as received (tests prove what was handed over). */
   private readonly simulations: Uint8Array[] = [];
+  /** Landed transactions (never the recorded ones, which did not land), for `getSignaturesForAddress`. */
+  private readonly history = new Map<string, HistoryEntry>();
+  private historySeq = 0;
   /** Deterministic per instance: LiteSVM has no genesis block. */
   readonly genesisHash = getBase58Decoder().decode(createHash('sha256').update('backstop-sandbox-genesis').digest());
 
@@ -118,6 +147,29 @@ export class HarnessChain {
   /** Serves `result` as the `getTransaction` answer for `signature` (e.g. a recorded klend loss). */
   addTransaction(signature: string, result: unknown): void {
     this.served.set(signature, result);
+    const landed = servedHistory(result);
+    if (landed) this.remember({ signature, ...landed });
+    else this.history.delete(signature);
+  }
+
+  /**
+   * `getSignaturesForAddress`: landed transactions mentioning `addr`, newest first (slot, then arrival),
+   * older than `before` and newer than `until` (both placed by their own slot and position, as a
+   * validator does; an unknown `before` answers nothing, an unknown `until` bounds nothing).
+   */
+  signaturesForAddress(addr: string, o: { before?: string; until?: string; limit: number }): Record<string, unknown>[] {
+    const newerThan = (a: HistoryEntry, b: HistoryEntry) => a.slot > b.slot || (a.slot === b.slot && a.seq > b.seq);
+    let before: HistoryEntry | undefined;
+    if (o.before !== undefined) {
+      before = this.history.get(o.before);
+      if (!before) return [];
+    }
+    const until = o.until !== undefined ? this.history.get(o.until) : undefined;
+    return [...this.history.values()]
+      .filter((e) => e.accounts.has(addr) && (!before || newerThan(before, e)) && (!until || newerThan(e, until)))
+      .sort((a, b) => (newerThan(a, b) ? -1 : 1))
+      .slice(0, o.limit)
+      .map((e) => ({ signature: e.signature, slot: e.slot, err: e.err, memo: null, blockTime: e.blockTime, confirmationStatus: 'finalized' }));
   }
 
   /** Transactions executed (landed) so far. */
@@ -159,6 +211,7 @@ export class HarnessChain {
     const loaded = this.loadedAddresses(v.message);
     const keys = [...v.message.staticAccounts, ...loaded.writable, ...loaded.readonly];
     const preBalances = keys.map((k) => this.balance(k));
+    const preTokenBalances = this.tokenBalances(keys);
     const r: LiteResult = this.svm.sendTransaction(tx);
     let err: unknown = null;
     if (isFailed(r)) {
@@ -177,10 +230,13 @@ export class HarnessChain {
       fee: LAMPORTS_PER_SIGNATURE * v.signatures.length,
       preBalances,
       postBalances: keys.map((k) => this.balance(k)),
+      preTokenBalances,
+      postTokenBalances: this.tokenBalances(keys),
       logs: meta.logs(),
       innerInstructions: innerInstructionsJson(meta),
       computeUnitsConsumed: Number(meta.computeUnitsConsumed()),
     });
+    this.remember({ signature: v.signature, slot: this.slot(), blockTime: Number(this.svm.getClock().unixTimestamp), err, accounts: keys });
     return v.signature;
   }
 
@@ -306,8 +362,8 @@ export class HarnessChain {
         postBalances: e.postBalances,
         innerInstructions: e.innerInstructions,
         logMessages: e.logs,
-        preTokenBalances: [],
-        postTokenBalances: [],
+        preTokenBalances: e.preTokenBalances,
+        postTokenBalances: e.postTokenBalances,
         rewards: [],
         loadedAddresses: e.loadedAddresses,
         computeUnitsConsumed: e.computeUnitsConsumed,
@@ -317,6 +373,30 @@ export class HarnessChain {
 
   private balance(addr: Address): number {
     return Number(this.getAccount(addr)?.lamports ?? 0n);
+  }
+
+  private remember(e: { signature: string; slot: number; blockTime: number | null; err: unknown; accounts: readonly string[] }): void {
+    this.history.set(e.signature, { ...e, accounts: new Set(e.accounts), seq: this.historySeq++ });
+  }
+
+  /** The token balances a validator records for `keys`: initialized token accounts whose mint exists. */
+  private tokenBalances(keys: readonly Address[]): TokenBalanceJson[] {
+    const out: TokenBalanceJson[] = [];
+    keys.forEach((key, accountIndex) => {
+      const a = this.getAccount(key);
+      if (!a || (a.owner !== PROGRAMS.token && a.owner !== PROGRAMS.token2022)) return;
+      try {
+        const t = decodeTokenAccount(a);
+        const mint = this.getAccount(t.mint);
+        if (t.state === 'uninitialized' || !mint) return;
+        const { decimals } = decodeMint(mint);
+        const ui = uiAmountString(t.amount, decimals);
+        out.push({ accountIndex, mint: t.mint, owner: t.owner, programId: a.owner, uiTokenAmount: { amount: t.amount.toString(), decimals, uiAmount: Number(ui), uiAmountString: ui } });
+      } catch {
+        // Not a token account (a mint, or bytes that do not decode): validators list none for it.
+      }
+    });
+    return out;
   }
 
   /** Addresses a v0 message loads from lookup tables (writable first), read from the table accounts. */
@@ -342,6 +422,26 @@ export class HarnessChain {
     }
     return { writable, readonly };
   }
+}
+
+/** `amount` as a decimal string with `decimals` fraction digits, trailing zeros trimmed (as the RPC prints it). */
+function uiAmountString(amount: bigint, decimals: number): string {
+  if (decimals === 0) return amount.toString();
+  const digits = amount.toString().padStart(decimals + 1, '0');
+  const fraction = digits.slice(-decimals).replace(/0+$/, '');
+  return fraction ? `${digits.slice(0, -decimals)}.${fraction}` : digits.slice(0, -decimals);
+}
+
+/** Where a served getTransaction result landed and which accounts it mentions; null when it names none. */
+function servedHistory(result: unknown): Omit<HistoryEntry, 'signature' | 'seq' | 'accounts'> & { accounts: string[] } | null {
+  const r = result as { slot?: unknown; blockTime?: unknown; transaction?: { message?: { accountKeys?: unknown } }; meta?: { err?: unknown; loadedAddresses?: { writable?: unknown; readonly?: unknown } } | null } | null;
+  if (typeof r?.slot !== 'number' || !Array.isArray(r.transaction?.message?.accountKeys)) return null;
+  const keyOf = (k: unknown) => (typeof k === 'string' ? k : typeof (k as { pubkey?: unknown })?.pubkey === 'string' ? (k as { pubkey: string }).pubkey : null);
+  const loaded = r.meta?.loadedAddresses;
+  const all = [...r.transaction.message.accountKeys, ...(Array.isArray(loaded?.writable) ? loaded.writable : []), ...(Array.isArray(loaded?.readonly) ? loaded.readonly : [])];
+  const accounts = all.map(keyOf).filter((k): k is string => k !== null);
+  if (accounts.length === 0) return null;
+  return { slot: r.slot, blockTime: typeof r.blockTime === 'number' ? r.blockTime : null, err: r.meta?.err ?? null, accounts };
 }
 
 /** The Solana CLI / RPC JSON form of an account (base64 data). */

@@ -3,7 +3,7 @@
  * result shapes that web3.js's response validation accepts.
  */
 import { isAddress, type Address } from '@solana/kit';
-import { accountJson, type HarnessChain } from './chain.ts';
+import { accountJson, MAX_SIGNATURES_LIMIT, type HarnessChain } from './chain.ts';
 import type { Faults } from './faults.ts';
 import { decodeWire, RpcError } from './wire.ts';
 
@@ -57,6 +57,19 @@ export function rpcMethods(chain: HarnessChain, faults: Faults): ReadonlyMap<str
       const encoding = (configParam(p[1])['encoding'] ?? 'json') as string;
       if (encoding !== 'json' && encoding !== 'base64') throw new RpcError(-32602, `unsupported encoding: ${encoding}`);
       return chain.transactionJson(signature, encoding);
+    },
+    getSignaturesForAddress: (p) => {
+      const addr = addressParam(p[0]);
+      checkReadable([addr]);
+      const config = configParam(p[1]);
+      const limit = config['limit'] ?? MAX_SIGNATURES_LIMIT;
+      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_SIGNATURES_LIMIT) {
+        throw new RpcError(-32602, `Invalid limit; max ${MAX_SIGNATURES_LIMIT}`);
+      }
+      const optional = (k: 'before' | 'until') => (config[k] === undefined || config[k] === null ? undefined : stringParam(config[k], k));
+      const before = optional('before');
+      const until = optional('until');
+      return chain.signaturesForAddress(addr, { limit, ...(before !== undefined ? { before } : {}), ...(until !== undefined ? { until } : {}) });
     },
     getSignatureStatuses: (p) => {
       if (!Array.isArray(p[0])) throw new RpcError(-32602, 'expected an array of signatures');
