@@ -6,11 +6,14 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { run, type RunnerHandle } from '@grammyjs/runner';
+import express, { type Request, type Response } from 'express';
 import { Bot, webhookCallback, type Context } from 'grammy';
 import type { User } from 'grammy/types';
 import type { PolicyRegistry } from '../policy/registry.ts';
 import type { Store } from '../store/types.ts';
+import { cleanText } from '../util/text.ts';
 import type { Log } from '../workflow/ports.ts';
+import { foldRefusals, RefusalFolder } from '../workflow/refusals.ts';
 import { attachRejectReason, handlePress } from '../workflow/votes.ts';
 import type { Workflow } from '../workflow/workflow.ts';
 import { clientOptions, configureApi } from './api.ts';
@@ -46,15 +49,8 @@ export interface CreateBotOptions {
   readonly webhook?: { readonly url: string; readonly secret: string };
 }
 
-/** An express-compatible request/response pair (express 5 with `express.json()` before it). */
-export interface WebhookRequest {
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body?: unknown;
-}
-export interface WebhookResponse {
-  status(code: number): WebhookResponse;
-  end(): unknown;
-}
+/** Telegram's updates are small; a larger body is refused (413) without being kept. */
+const WEBHOOK_BODY_LIMIT = '1mb';
 
 export interface BotHandle {
   readonly bot: Bot;
@@ -63,11 +59,16 @@ export interface BotHandle {
   start(): Promise<void>;
   /** Stops polling; safe to call twice. */
   stop(): Promise<void>;
-  /** Webhook mode only: 403 unless `X-Telegram-Bot-Api-Secret-Token` equals the secret. */
-  readonly webhookHandler?: (req: WebhookRequest, res: WebhookResponse) => Promise<void>;
+  /**
+   * Webhook mode only, mounted as `app.post(WEBHOOK_PATH, handler)` with NO body parser before it:
+   * 403 unless `X-Telegram-Bot-Api-Secret-Token` equals the secret, checked before a byte of the body
+   * is read; then the JSON body is parsed (400 / 413) and handled.
+   */
+  readonly webhookHandler?: (req: Request, res: Response) => Promise<void>;
 }
 
-const nameOf = (u: User): string => (u.username ? `@${u.username}` : [u.first_name, u.last_name].filter(Boolean).join(' '));
+/** A Telegram user's name as people wrote it, control characters stripped (src/util/text.ts). */
+const nameOf = (u: User): string => cleanText(u.username ? `@${u.username}` : [u.first_name, u.last_name].filter(Boolean).join(' '));
 
 const sameSecret = (got: unknown, want: string): boolean => {
   if (typeof got !== 'string') return false;
@@ -87,6 +88,9 @@ export function createBot(o: CreateBotOptions): BotHandle {
       ? workflow.notifier
       : new TelegramNotifier({ token, ...(o.apiRoot ? { apiRoot: o.apiRoot } : {}), store, policies, log, clock: () => workflow.now() }));
   if (workflow.notifier !== notifier) log.warn({}, 'the workflow does not use this bot’s notifier: cards will not follow presses');
+  // One user's repeated refused presses within a minute become one audit entry (SPEC §7); written out on stop().
+  const refusals = new RefusalFolder({ store, now: () => workflow.now(), log });
+  foldRefusals(workflow, refusals);
 
   const bot = new Bot(token, { client: clientOptions({ token, ...(o.apiRoot ? { apiRoot: o.apiRoot } : {}) }) });
   configureApi(bot.api, { token, ...(o.apiRoot ? { apiRoot: o.apiRoot } : {}), maxRetryAttempts: 3, maxDelaySeconds: 30 });
@@ -118,8 +122,8 @@ export function createBot(o: CreateBotOptions): BotHandle {
     const data = q.data ?? '';
     const parsed = parseCallback(data);
     if (!parsed) {
-      await store
-        .appendAudit('press.refused', { telegramId: q.from.id, name: nameOf(q.from), data: clip(data, 64), reason: 'malformed button data' })
+      await refusals
+        .refused(q.from.id, { telegramId: q.from.id, name: nameOf(q.from), data: clip(cleanText(data), 64), reason: 'malformed button data' })
         .catch((err: unknown) => log.error({ err: errorText(err, token) }, 'refused press not audit-logged'));
       await answer(ctx, 'This button is not valid.', true);
       return;
@@ -161,7 +165,7 @@ export function createBot(o: CreateBotOptions): BotHandle {
       for (const row of await store.listProposals({ state: 'rejected', vault: p.policy.vault })) {
         const card = await store.getCard(row.rowId);
         if (!card || card.chatId !== ctx.chat.id || card.messageId !== reply.message_id) continue;
-        const ok = await attachRejectReason(workflow, { rowId: row.rowId, telegramId: ctx.from.id, reason: ctx.message.text });
+        const ok = await attachRejectReason(workflow, { rowId: row.rowId, telegramId: ctx.from.id, reason: cleanText(ctx.message.text) });
         if (ok) await ctx.reply('Reason attached to the rejection.', { reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true } });
         return;
       }
@@ -202,16 +206,33 @@ export function createBot(o: CreateBotOptions): BotHandle {
     const r = runner;
     runner = null;
     if (r?.isRunning()) await r.stop();
+    await refusals.flush(); // counted refusals are written before the store closes
   };
 
   let webhookHandler: BotHandle['webhookHandler'];
   if (o.webhook) {
     const secret = o.webhook.secret;
     const callback = webhookCallback(bot, 'express');
+    const parse = express.json({ limit: WEBHOOK_BODY_LIMIT, strict: true });
     webhookHandler = async (req, res) => {
       const got = req.headers[SECRET_HEADER];
       if (!sameSecret(Array.isArray(got) ? got[0] : got, secret)) {
-        res.status(403).end();
+        // Refused before reading: the connection closes rather than draining a stranger's body.
+        res.set('Connection', 'close').status(403).end();
+        return;
+      }
+      const parsed = await new Promise<number | null>((resolve) => {
+        parse(req, res, (err?: unknown) => {
+          const status = (err as { status?: unknown } | undefined)?.status;
+          resolve(err === undefined ? null : typeof status === 'number' && status >= 400 && status < 500 ? status : 400);
+        });
+      });
+      if (parsed !== null) {
+        res.status(parsed).end();
+        return;
+      }
+      if (typeof req.body !== 'object' || req.body === null) {
+        res.status(400).end();
         return;
       }
       await (callback as (req: unknown, res: unknown) => Promise<void>)(req, res);

@@ -1,7 +1,7 @@
 /**
  * The proposal card (SPEC §7), pure: from what the store knows to the HTML text, the inline keyboard
  * and a hash of both (an unchanged hash means no edit is sent). Everything user- or chain-derived is
- * escaped; the final state stays visible on the card.
+ * escaped (bidi and control characters shown as <U+XXXX>, line feeds too); the final state stays visible on the card.
  */
 import { createHash } from 'node:crypto';
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
@@ -14,7 +14,7 @@ import type { Member, Tally } from '../workflow/quorum.ts';
 import { holdEndsAt, type RejectHold } from '../workflow/timers.ts';
 import { digestField, type PressAction } from '../workflow/votes.ts';
 import { formatCallback } from './callback.ts';
-import { clip, code, escapeHtml, link } from './html.ts';
+import { clip, code, escapeLine, link } from './html.ts';
 
 /** Telegram's limit on a message's text. */
 export const MAX_MESSAGE_CHARS = 4096;
@@ -142,16 +142,16 @@ function cardText(input: CardInput, reasonMax: number, claimMax: number): string
   const units = (v: bigint): string => (typeof decimals === 'number' ? formatUnits(v, decimals) : `${v} base units`);
   const lines: string[] = [];
 
-  lines.push(`<b>Emergency withdrawal #${row.rowId}</b> — ${escapeHtml(policy.name)}`);
-  lines.push(`<b>${escapeHtml(STATE_LINE[row.state])}</b>${stateDetail(input)}`);
+  lines.push(`<b>Emergency withdrawal #${row.rowId}</b> — ${escapeLine(policy.name)}`);
+  lines.push(`<b>${escapeLine(STATE_LINE[row.state])}</b>${stateDetail(input)}`);
   lines.push('');
   lines.push(`Proposal: ${code(row.id)}`);
-  lines.push(`Vault: ${escapeHtml(policy.name)} ${code(row.vault)}`);
+  lines.push(`Vault: ${escapeLine(policy.name)} ${code(row.vault)}`);
 
   const amount = bigOf(factOf(decision, 'amount-within-loss', 'amount')) ?? bigOf(factOf(decision, 'farm-binding', 'amount'));
   const value = bigOf(factOf(decision, 'amount-within-loss', 'value'));
   if (amount !== null) {
-    lines.push(`Amount: <b>${escapeHtml(units(amount))} kTokens</b>${value !== null ? ` ≈ ${escapeHtml(units(value))} underlying` : ' (value unknown)'}`);
+    lines.push(`Amount: <b>${escapeLine(units(amount))} kTokens</b>${value !== null ? ` ≈ ${escapeLine(units(value))} underlying` : ' (value unknown)'}`);
   } else {
     lines.push('Amount: unknown (see the rules)');
   }
@@ -159,7 +159,7 @@ function cardText(input: CardInput, reasonMax: number, claimMax: number): string
   const destination = factOf(decision, 'destination-escrow', 'destination');
   const escrowName = factOf(decision, 'destination-escrow', 'escrow');
   if (typeof destination === 'string') {
-    const named = typeof escrowName === 'string' ? escapeHtml(escrowName) : '<i>not a registered escrow</i>';
+    const named = typeof escrowName === 'string' ? escapeLine(escrowName) : '<i>not a registered escrow</i>';
     lines.push(`Escrow: ${named} ${code(destination)}`);
   }
 
@@ -168,8 +168,8 @@ function cardText(input: CardInput, reasonMax: number, claimMax: number): string
     for (const e of input.lossEvents.slice(0, 5)) {
       const remaining = e.recordedLoss - e.compensated - e.reserved;
       lines.push(
-        `• ${code(e.id)}${e.state === 'closed' ? ' (closed)' : ''}: recorded ${escapeHtml(units(e.recordedLoss))}, ` +
-          `compensated ${escapeHtml(units(e.compensated))}, reserved ${escapeHtml(units(e.reserved))} → remains ${escapeHtml(units(remaining > 0n ? remaining : 0n))}`,
+        `• ${code(e.id)}${e.state === 'closed' ? ' (closed)' : ''}: recorded ${escapeLine(units(e.recordedLoss))}, ` +
+          `compensated ${escapeLine(units(e.compensated))}, reserved ${escapeLine(units(e.reserved))} → remains ${escapeLine(units(remaining > 0n ? remaining : 0n))}`,
       );
     }
     if (input.lossEvents.length > 5) lines.push(`• … and ${input.lossEvents.length - 5} more (/losses)`);
@@ -180,14 +180,14 @@ function cardText(input: CardInput, reasonMax: number, claimMax: number): string
   lines.push(
     `Digest: ${row.digest ? code(row.digest.slice(0, 16)) : '<i>none</i>'} · policy ${row.policyRevision ? code(row.policyRevision.slice(0, 8)) : '<i>none</i>'} · epoch ${row.epoch}`,
   );
-  if (row.claim) lines.push(`Claim (shown, never used to decide): <i>${escapeHtml(clip(row.claim, Math.max(claimMax, 1)))}</i>`);
+  if (row.claim) lines.push(`Claim (shown, never used to decide): <i>${escapeLine(clip(row.claim, Math.max(claimMax, 1)))}</i>`);
 
   lines.push('');
   if (decision) {
     lines.push(`<b>Rules</b> (decision ${code(decision.id.slice(0, 12))})`);
     for (const r of decision.rules) {
-      const reason = reasonMax > 0 ? ` — ${escapeHtml(clip(r.reason, reasonMax))}` : '';
-      lines.push(`${RULE_ICON[r.outcome]} ${escapeHtml(r.id)}${reason}`);
+      const reason = reasonMax > 0 ? ` — ${escapeLine(clip(r.reason, reasonMax))}` : '';
+      lines.push(`${RULE_ICON[r.outcome]} ${escapeLine(r.id)}${reason}`);
     }
   } else {
     lines.push('<b>Rules</b>: not decided yet');
@@ -196,7 +196,7 @@ function cardText(input: CardInput, reasonMax: number, claimMax: number): string
   lines.push('');
   lines.push(...approvalLines(input));
 
-  if (row.deadline) lines.push(`Deadline: ${escapeHtml(formatTime(row.deadline))}`);
+  if (row.deadline) lines.push(`Deadline: ${escapeLine(formatTime(row.deadline))}`);
   lines.push(`${link(input.links.squads, 'Squads app')} · ${link(input.links.explorer, 'Explorer')}`);
   return lines.join('\n');
 }
@@ -204,7 +204,7 @@ function cardText(input: CardInput, reasonMax: number, claimMax: number): string
 function approvalLines(input: CardInput): string[] {
   const { tally, policy, hold } = input;
   if (!tally) return ['<b>Approvals</b>: no policy covers this proposal any more'];
-  const names = (ms: readonly Member[]) => ms.map((m) => escapeHtml(m.name)).join(', ');
+  const names = (ms: readonly Member[]) => ms.map((m) => escapeLine(m.name)).join(', ');
   const role = (label: string, approved: readonly Member[], missing: readonly Member[], needed: number, required: number) =>
     `${label} ${approved.length}/${required}: ${approved.length > 0 ? `✅ ${names(approved)}` : '—'}` +
     (needed > 0 && missing.length > 0 ? ` · missing: ${names(missing)}` : '');
@@ -216,7 +216,7 @@ function approvalLines(input: CardInput): string[] {
   if (tally.rejections.length > 0) out.push(`Rejected by: ${names(tally.rejections.map((r) => r.member))}`);
   if (hold) {
     const by = [...policy.curators.members, ...policy.council.members].find((m) => m.telegramId === hold.by);
-    out.push(`⏸ Signing held by ${escapeHtml(by?.name ?? String(hold.by))}’s Reject until ${escapeHtml(formatTime(holdEndsAt(hold)))} — Confirm or Cancel`);
+    out.push(`⏸ Signing held by ${escapeLine(by?.name ?? String(hold.by))}’s Reject until ${escapeLine(formatTime(holdEndsAt(hold)))} — Confirm or Cancel`);
   }
   return out;
 }
@@ -236,16 +236,16 @@ function stateDetail(input: CardInput): string {
       return intent ? `:${sig(intent.signature)}` : '';
     case 'rejected': {
       if (lastTransition?.cause === 'chain') return ' on-chain';
-      if (rejection) return ` by ${escapeHtml(rejection.name)}${rejection.reason ? `: ${escapeHtml(clip(rejection.reason, 1000))}` : ' (reply to this card to add a reason)'}`;
+      if (rejection) return ` by ${escapeLine(rejection.name)}${rejection.reason ? `: ${escapeLine(clip(rejection.reason, 1000))}` : ' (reply to this card to add a reason)'}`;
       return '';
     }
     case 'expired':
-      return row.deadline ? ` at ${escapeHtml(formatTime(row.deadline))}` : '';
+      return row.deadline ? ` at ${escapeLine(formatTime(row.deadline))}` : '';
     case 'invalidated':
     case 'failed':
     case 'denied': {
       const reason = detail['reason'];
-      return typeof reason === 'string' ? `: ${escapeHtml(clip(reason, 300))}` : '';
+      return typeof reason === 'string' ? `: ${escapeLine(clip(reason, 300))}` : '';
     }
     default:
       return '';

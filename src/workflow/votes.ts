@@ -5,6 +5,7 @@
  */
 import { StoreUnavailable } from '../store/errors.ts';
 import type { ProposalRecord, TimerRecord } from '../store/types.ts';
+import { auditRefusal } from './refusals.ts';
 import { roleOf, tally, type StoredVote, type Tally } from './quorum.ts';
 import { acceptsApprove, acceptsReject } from './states.ts';
 import { REJECT_HOLD_SECONDS, holdActive, type RejectHold } from './timers.ts';
@@ -76,7 +77,7 @@ export async function handlePress(wf: Workflow, press: Press): Promise<PressOutc
 async function pressLocked(wf: Workflow, press: Press): Promise<PressOutcome> {
   const now = wf.now();
   const refuse = async (reason: string): Promise<PressOutcome> => {
-    await wf.store.appendAudit('press.refused', { ...press, reason });
+    await auditRefusal(wf, press.telegramId, { ...press, reason }); // folded per user and minute when the bot installed a folder
     return { kind: 'refused', text: reason };
   };
   const row = await wf.store.getProposalByRowId(press.rowId);

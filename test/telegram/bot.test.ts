@@ -101,6 +101,8 @@ describe('presses that count nothing (each is answered, audit-logged, and change
   });
 
   async function expectRefused(act: () => Promise<void>) {
+    // A minute later: the press is its user's first refusal of a minute, so it is audited at once (not folded).
+    w.clock.now = new Date(w.clock.now.getTime() + 61_000);
     const before = { refused: await refusedCount(), votes: (await w.store.votes(rowId)).length, state: await state(rowId) };
     await act();
     await waitFor(async () => (await refusedCount()) === before.refused + 1, 'the refusal in the audit log');
@@ -175,6 +177,12 @@ describe('presses that count nothing (each is answered, audit-logged, and change
     const entry = await expectRefused(async () => press(w.user(2001), `a:${rowId}:zz:1`, messageId));
     expect(entry['reason']).toBe('malformed button data');
   });
+
+  it('a presser whose name holds control characters is audited without them', async () => {
+    const client = w.tg.getClient(w.bot.bot.token, { userId: 3001, chatId: CHAT, userName: 'mal\u0000lory\u001b[2J\r\nOK', type: 'group', chatTitle: 'backstop', timeout: 5000 } as never);
+    const entry = await expectRefused(async () => press(client, await dataFor(w.store, rowId, 'a'), messageId));
+    expect(entry['name']).toBe('@mallory[2J OK');
+  });
 });
 
 describe('Reject', () => {
@@ -222,6 +230,21 @@ describe('Reject', () => {
     expect(vote.reason).toBe('escrow <not> verified');
     expect((await w.store.votes(row.rowId)).filter((v) => v.reason !== null)).toHaveLength(1);
     await waitFor(() => cardOf(messageId).text.includes('Rejected</b> by dave: escrow &lt;not&gt; verified'), 'the reason on the card');
+  });
+
+  it('a reason with control and bidi characters: stored without the controls, the bidi override shown escaped on the card', async () => {
+    const { row, messageId } = await freshProposal();
+    const dave = w.user(2003, 'Dave');
+    await press(dave, await dataFor(w.store, row.rowId, 'r'), messageId);
+    await waitFor(() => cardOf(messageId).text.includes('Signing held'), 'the hold');
+    await press(dave, await dataFor(w.store, row.rowId, 'y'), messageId);
+    await waitFor(async () => (await state(row.rowId)) === 'rejected', 'rejected');
+    await dave.sendMessage(dave.makeMessage('bad\u0000 escrow\u0007 \u202Edevorppa', { reply_to_message: { message_id: messageId } } as never));
+    const vote = await waitFor(async () => (await w.store.votes(row.rowId)).find((v) => v.telegramId === 2003 && v.reason), 'the reason');
+    expect(vote.reason).toBe('bad escrow \u202Edevorppa');
+    const card = await waitFor(() => (cardOf(messageId).text.includes('bad escrow') ? cardOf(messageId) : null), 'the reason on the card');
+    expect(card.text).toContain('bad escrow &lt;U+202E&gt;devorppa');
+    expect(card.text).not.toContain('\u202E');
   });
 
   it('Cancel lifts the hold and Reject comes back', async () => {

@@ -81,10 +81,29 @@ describe('card content', () => {
     expect(text).not.toContain('vault <i>');
   });
 
+  it('shows bidirectional controls escaped, so a claim, a name or a reason cannot reorder the card', () => {
+    // "pay le-1" followed by an override that would display "1-el" reversed, and an isolate.
+    const claim = 'compensate le-1 \u202E1-el yap\u202C \u2066x\u2069 \u200F\u061C';
+    const { text } = renderCard(input({ claim, policyName: 'vault\u202Eevil', state: 'rejected', rejection: { name: 'dave\u202D', reason: 'no\u200E\nApproved by everyone' } }));
+    for (const c of ['\u202E', '\u202C', '\u2066', '\u2069', '\u200F', '\u061C', '\u202D', '\u200E']) expect(text, `U+${c.codePointAt(0)!.toString(16)}`).not.toContain(c);
+    expect(text).toContain('compensate le-1 &lt;U+202E&gt;1-el yap&lt;U+202C&gt; &lt;U+2066&gt;x&lt;U+2069&gt; &lt;U+200F&gt;&lt;U+061C&gt;');
+    expect(text).toContain('vault&lt;U+202E&gt;evil');
+    // A line feed in a stored reason cannot start a line of its own on the card.
+    expect(text).toContain('by dave&lt;U+202D&gt;: no&lt;U+200E&gt;&lt;U+000A&gt;Approved by everyone');
+  });
+
+  it('shows a control character left in stored text (NUL, ESC) escaped', () => {
+    const { text } = renderCard(input({ claim: 'a\u0000b\u001b[31m' }));
+    expect(text).toContain('a&lt;U+0000&gt;b&lt;U+001B&gt;[31m');
+    expect(text).not.toMatch(/[\u0000\u001b]/);
+  });
+
   it('stays within Telegram’s 4096 characters with a 1000-character claim', () => {
-    const { text } = renderCard(input({ claim: '&'.repeat(1000) }));
-    expect(text.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
-    expect(text).toContain('Approvals');
+    for (const claim of ['&'.repeat(1000), '\u202E'.repeat(1000)]) {
+      const { text } = renderCard(input({ claim }));
+      expect(text.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
+      expect(text).toContain('Approvals');
+    }
   });
 
   it('hashes text and keyboard: same input, same hash; a change, a new hash', () => {

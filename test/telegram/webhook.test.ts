@@ -1,6 +1,7 @@
 /**
  * SPEC §7 webhook mode: updates at `/telegram/webhook` count only with
- * `X-Telegram-Bot-Api-Secret-Token` = the secret (403 otherwise), then go through the same handlers.
+ * `X-Telegram-Bot-Api-Secret-Token` = the secret (403 otherwise, before the body is read or parsed),
+ * then go through the same handlers. Mounted as src/service.ts mounts it: no body parser before it.
  */
 import type { Server } from 'node:http';
 import express from 'express';
@@ -23,7 +24,6 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
   hook = createBot({ token: TOKEN, apiRoot: w.apiRoot, workflow: w.wf, log: SILENT_LOG, notifier: w.notifier, webhook: { url, secret: SECRET } });
   const app = express();
-  app.use(express.json());
   app.post(WEBHOOK_PATH, (req, res) => void hook.webhookHandler!(req, res));
   await new Promise<void>((resolve) => {
     server = app.listen(port, '127.0.0.1', () => resolve());
@@ -51,6 +51,18 @@ describe('webhook mode', () => {
     expect((await post(update(2, data, messageId), 'wrong')).status).toBe(403);
     expect((await post(update(3, data, messageId), `${SECRET}x`)).status).toBe(403);
     expect(await w.store.votes(row.rowId)).toEqual([]);
+  });
+
+  it('checks the secret before parsing: a wrong secret with malformed or oversized JSON is 403, not 400 or 413', async () => {
+    const send = (body: string | Uint8Array<ArrayBuffer>, secret?: string, type = 'application/json') =>
+      fetch(url, { method: 'POST', headers: { 'content-type': type, ...(secret !== undefined ? { [SECRET_HEADER]: secret } : {}) }, body: typeof body === 'string' ? body : new Blob([body]) });
+    expect((await send('{"update_id": 1,', 'wrong')).status).toBe(403);
+    expect((await send('{"update_id": 1,')).status).toBe(403);
+    expect((await send(new Uint8Array(2 * 1024 * 1024).fill(0x7b), 'wrong')).status).toBe(403);
+    // With the secret, the body is parsed: malformed 400, oversized 413, not JSON 400.
+    expect((await send('{"update_id": 1,', SECRET)).status).toBe(400);
+    expect((await send(new Uint8Array(2 * 1024 * 1024).fill(0x20), SECRET)).status).toBe(413);
+    expect((await send('update_id=1', SECRET, 'application/x-www-form-urlencoded')).status).toBe(400);
   });
 
   it('handles a press sent with the secret', async () => {
