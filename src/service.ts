@@ -120,7 +120,8 @@ export async function startService(parts: ServiceParts): Promise<RunningService>
     // Telegram's webhook lives beside the API; it is checked by its own secret header, not by source signatures.
     const handler = bot.webhookHandler;
     app = express();
-    app.post(WEBHOOK_PATH, express.json({ limit: '1mb' }), (req, res) => void handler(req, res));
+    // No body parser here: the handler checks the secret header before it reads the body.
+    app.post(WEBHOOK_PATH, (req, res) => void handler(req, res));
     app.use(api);
   }
   const http = await startHttpServer({ app, port: parts.port });
