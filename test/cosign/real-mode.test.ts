@@ -2,7 +2,8 @@
  * Real mode (SPEC §9): with `BACKSTOP_PROGRAMS_DIR` holding the Squads and Farms dumps
  * (`<program id>.so`), the same programs execute in LiteSVM. The emergency withdrawal executes and
  * the escrow holds exactly the farm's transfer; create mode makes a proposal the real Squads program
- * accepts. Without the dumps these tests are skipped (CI has none: binaries are never committed).
+ * accepts; the pre-sign simulation is required and passes. Without the dumps these tests are skipped
+ * (CI has none: binaries are never committed).
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,7 @@ async function realWorld(o: { initiate?: boolean } = {}) {
   w = await assemble({
     rpcUrl: harness.url,
     database: join(mkdtempSync(join(tmpdir(), 'backstop-real-')), 'b.db'),
+    simulation: 'required', // the programs run here: approve+execute is simulated before it is signed
     creator: ({ store, chain, log }) => new ChainProposalCreator({ chain, store, signer: COSIGNER, feePayer: FEE_PAYER, log, pollMs: 20, confirmTimeoutMs: 10_000 }),
   });
 }
@@ -86,6 +88,9 @@ describe.skipIf(!HAVE_DUMPS)('real mode: the programs execute', () => {
     expect(balance(SANDBOX.farmVault)).toBe(FARM_TOTAL_STAKED - expected + farm.totalPendingAmount);
     const check = (await w.store.auditEntries()).find((e) => e.type === 'cosign.escrow-check');
     expect(check?.payload).toMatchObject({ destination: SANDBOX.escrow, ok: true });
+    // The pre-sign simulation of the same message showed exactly the decided deltas.
+    const simulation = (await w.store.auditEntries()).find((e) => e.type === 'simulation');
+    expect(simulation?.payload).toMatchObject({ outcome: 'passed', expected: { escrow: SANDBOX.escrow, farmVault: SANDBOX.farmVault, amount: expected.toString() } });
   });
 
   it('create mode creates a proposal the real Squads program accepts, of exactly the allowed shape', async () => {

@@ -14,9 +14,11 @@ import {
 } from '@solana/web3.js';
 import { address, getBase58Decoder, type Address } from '@solana/kit';
 import * as multisig from '@sqds/multisig';
+import { AccountLayout, createAssociatedTokenAccountIdempotentInstruction, createTransferCheckedInstruction, getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { toCliAccountJson } from '../../src/chain/account-json.ts';
 import { InvalidAccountJson } from '../../src/chain/errors.ts';
 import { BLOCKHASH_VALIDITY, SQUADS_PROGRAM_CONFIG, startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
+import { mintAccount, tokenAccount } from '../../src/sandbox/fixtures/token.ts';
 import { PROGRAMS, SANDBOX, SANDBOX_KEYPAIRS } from '../../src/sandbox/seeds.ts';
 
 const addr = (k: Keypair | PublicKey): Address => address(('publicKey' in k ? k.publicKey : k).toBase58());
@@ -157,6 +159,92 @@ describe('harness JSON-RPC answers shapes web3.js v1 accepts', () => {
     expect(replaced.value.err).toBeNull();
     const kept = await connection.simulateTransaction(vtx, { sigVerify: false });
     expect(kept.value.err).toBe('BlockhashNotFound');
+  });
+
+  it('simulates unsigned SPL Token transfers with `accounts`: post-state comes back in base64, the chain is unchanged', async () => {
+    const payer = Keypair.generate();
+    const owner = Keypair.generate();
+    const [mint, from, to] = [0, 1, 2].map(() => addr(Keypair.generate()));
+    harness.airdrop(addr(payer), 1_000_000_000n);
+    harness.setAccount(mintAccount({ address: mint!, supply: 1_000n }));
+    harness.setAccount(tokenAccount({ address: from!, owner: addr(owner), mint: mint!, amount: 600n, lamports: 2_039_280n }));
+    harness.setAccount(tokenAccount({ address: to!, owner: addr(Keypair.generate()), mint: mint!, amount: 400n, lamports: 2_039_280n }));
+    const { blockhash } = await connection.getLatestBlockhash();
+    const message = new TransactionMessage({
+      payerKey: payer.publicKey,
+      recentBlockhash: blockhash,
+      instructions: [
+        createTransferCheckedInstruction(new PublicKey(from!), new PublicKey(mint!), new PublicKey(to!), owner.publicKey, 150n, 6),
+        createTransferCheckedInstruction(new PublicKey(from!), new PublicKey(mint!), new PublicKey(to!), owner.publicKey, 50n, 6),
+      ],
+    }).compileToV0Message();
+    const unsigned = new VersionedTransaction(message).serialize(); // two zero signatures: the payer's and the owner's
+    const before = { slot: await connection.getSlot(), count: (await connection.getEpochInfo()).transactionCount };
+    const simulations = harness.simulatedTransactions().length;
+    const { json } = await rpc({
+      jsonrpc: '2.0', id: 1, method: 'simulateTransaction',
+      params: [Buffer.from(unsigned).toString('base64'), { encoding: 'base64', sigVerify: false, accounts: { encoding: 'base64', addresses: [from, to, addr(payer)] } }],
+    });
+    const value = json.result.value;
+    expect(value.err).toBeNull();
+    const amountOf = (a: { data: [string, string] }) => AccountLayout.decode(Buffer.from(a.data[0], 'base64')).amount;
+    expect(value.accounts[0].data[1]).toBe('base64');
+    expect(value.accounts[0].owner).toBe(PROGRAMS.token);
+    expect([amountOf(value.accounts[0]), amountOf(value.accounts[1])]).toEqual([400n, 600n]);
+    expect(value.accounts[2].lamports).toBe(1_000_000_000 - 10_000); // the fee of two signatures
+    // Nothing changed: balances, slot, executed transactions.
+    expect(AccountLayout.decode(Buffer.from(harness.getAccount(from!)!.data)).amount).toBe(600n);
+    expect(AccountLayout.decode(Buffer.from(harness.getAccount(to!)!.data)).amount).toBe(400n);
+    expect(harness.getAccount(addr(payer))!.lamports).toBe(1_000_000_000n);
+    expect({ slot: await connection.getSlot(), count: (await connection.getEpochInfo()).transactionCount }).toEqual(before);
+    // The exact bytes received are kept: all signatures zero.
+    const received = harness.simulatedTransactions();
+    expect(received).toHaveLength(simulations + 1);
+    expect([...received.at(-1)!]).toEqual([...unsigned]);
+  });
+
+  it('answers null accounts when the simulation fails, refuses base58 accounts and more accounts than the message has', async () => {
+    const payer = Keypair.generate();
+    harness.airdrop(addr(payer), 1_000_000n);
+    const to = Keypair.generate().publicKey;
+    const { blockhash } = await connection.getLatestBlockhash();
+    const vtx = new VersionedTransaction(
+      new TransactionMessage({ payerKey: payer.publicKey, recentBlockhash: blockhash, instructions: [SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: to, lamports: 5_000_000 })] }).compileToV0Message(),
+    );
+    const b64 = Buffer.from(vtx.serialize()).toString('base64');
+    const simulate = (accounts: unknown) => rpc({ jsonrpc: '2.0', id: 1, method: 'simulateTransaction', params: [b64, { encoding: 'base64', sigVerify: false, accounts }] });
+    const failed = (await simulate({ addresses: [to.toBase58()] })).json.result.value;
+    expect(failed.err).toEqual({ InstructionError: [0, { Custom: 1 }] });
+    expect(failed.accounts).toEqual([null]);
+    expect((await simulate({ encoding: 'base58', addresses: [to.toBase58()] })).json.error).toMatchObject({ code: -32602, message: 'base58 encoding not supported' });
+    const four = [0, 1, 2, 3].map(() => Keypair.generate().publicKey.toBase58());
+    expect((await simulate({ addresses: four })).json.error).toMatchObject({ code: -32602, message: 'Too many accounts provided; max 3' });
+  });
+
+  it('answers inner instructions only when asked, in the form web3.js accepts', async () => {
+    const payer = Keypair.generate();
+    const owner = Keypair.generate().publicKey;
+    const mint = addr(Keypair.generate());
+    harness.airdrop(addr(payer), 1_000_000_000n);
+    harness.setAccount(mintAccount({ address: mint }));
+    const ata = getAssociatedTokenAddressSync(new PublicKey(mint), owner);
+    const { blockhash } = await connection.getLatestBlockhash();
+    const vtx = new VersionedTransaction(
+      new TransactionMessage({
+        payerKey: payer.publicKey,
+        recentBlockhash: blockhash,
+        instructions: [createAssociatedTokenAccountIdempotentInstruction(payer.publicKey, ata, owner, new PublicKey(mint))],
+      }).compileToV0Message(),
+    );
+    const asked = await connection.simulateTransaction(vtx, { sigVerify: false, innerInstructions: true, accounts: { encoding: 'base64', addresses: [ata.toBase58()] } });
+    expect(asked.value.err).toBeNull();
+    const inner = asked.value.innerInstructions![0]!.instructions.map((i) => i.programId.toBase58());
+    expect(inner).toContain(PROGRAMS.system);
+    expect(inner).toContain(PROGRAMS.token);
+    expect(asked.value.accounts![0]!.owner).toBe(PROGRAMS.token);
+    const plain = await connection.simulateTransaction(vtx, { sigVerify: false });
+    expect(plain.value.innerInstructions ?? null).toBeNull();
+    expect(harness.getAccount(address(ata.toBase58()))).toBeNull();
   });
 
   it('sends base58-encoded transactions and answers batch requests', async () => {
