@@ -3,7 +3,14 @@
  * redaction below is a second net for fields that could carry them by mistake.
  */
 import pino from 'pino';
-import type { Log } from './workflow/ports.ts';
+
+/** pino-compatible logging: what every layer logs through. */
+export interface Log {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
 
 export function createLogger(level: string, destination?: pino.DestinationStream): pino.Logger & Log {
   return pino(

@@ -2,7 +2,7 @@
  * A human-readable account of what a proposal would execute (for `backstop inspect` and cards):
  * each decoded instruction in one line, amounts with decimals applied where they are known.
  */
-import { formatUnits } from '../policy/amounts.ts';
+import { formatUnits } from '../util/units.ts';
 import type { DecodedInstruction } from './instructions.ts';
 import type { DecodedProposal } from './proposal.ts';
 

@@ -3,9 +3,9 @@ import { ChainReader } from '../chain/reader.ts';
 import { ConfigError, readConfig, type ProductionConfig, type SandboxConfig } from '../config.ts';
 import { CosignerKeyMismatch, loadCosignerKey, loadFeePayerKey } from '../cosign/signer.ts';
 import { createLogger } from '../log.ts';
-import { containsSandboxKey } from '../policy/load.ts';
+import { addressesFoundIn } from '../policy/load.ts';
 import { PolicyRegistry } from '../policy/registry.ts';
-import { SANDBOX_PUBLIC_KEYS } from '../sandbox/seeds.ts';
+import { SANDBOX_ADDRESSES, SANDBOX_PUBLIC_KEYS } from '../sandbox/seeds.ts';
 import { startService, type RunningService } from '../service.ts';
 import { InstanceLocked, SchemaTooNew, StoreUnavailable } from '../store/errors.ts';
 import { KeyFileError, loadKeypairFile } from '../store/keys.ts';
@@ -16,7 +16,7 @@ class StartRefused extends Error {}
 
 function refuseSandboxKeys(policies: PolicyRegistry, keys: Record<string, string | undefined>): void {
   const problems: string[] = [];
-  for (const { file, policy } of policies.all()) for (const hit of containsSandboxKey(policy)) problems.push(`${file}: ${hit}`);
+  for (const { file, policy } of policies.all()) for (const hit of addressesFoundIn(policy, SANDBOX_ADDRESSES)) problems.push(`${file}: ${hit}`);
   for (const [name, key] of Object.entries(keys)) if (key && SANDBOX_PUBLIC_KEYS.has(key)) problems.push(`${name} is a public sandbox key (${key})`);
   if (problems.length > 0) {
     throw new StartRefused(`production refuses the sandbox's public keys and addresses:\n  ${problems.join('\n  ')}`);

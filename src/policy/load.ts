@@ -6,7 +6,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { SANDBOX, SANDBOX_PUBLIC_KEYS } from '../sandbox/seeds.ts';
 import { policyRevision } from './revision.ts';
 import { formatPath, validatePolicy, type Policy, type PolicyProblem } from './schema.ts';
 
@@ -206,20 +205,15 @@ export function policyForVault<T extends HasPolicy>(policies: Iterable<T>, vault
   return undefined;
 }
 
-const SANDBOX_ADDRESSES: ReadonlySet<string> = new Set([
-  ...SANDBOX_PUBLIC_KEYS,
-  ...Object.values(SANDBOX).filter((v): v is Extract<typeof v, string> => typeof v === 'string'),
-]);
-
 /**
- * Every address in `policy` that belongs to the public sandbox world (a fixed-seed key or a sandbox
- * address), as `"<path>: <address>"`, in file order. Production refuses a policy with any (SPEC §9).
+ * Every address in `policy` that is in `addresses` (production passes the public sandbox world's keys
+ * and addresses, and refuses a policy with any: SPEC §9), as `"<path>: <address>"`, in file order.
  */
-export function containsSandboxKey(policy: Policy): string[] {
+export function addressesFoundIn(policy: Policy, addresses: ReadonlySet<string>): string[] {
   const found: string[] = [];
   const walk = (v: unknown, path: (string | number)[]) => {
     if (typeof v === 'string') {
-      if (SANDBOX_ADDRESSES.has(v)) found.push(`${formatPath(path)}: ${v}`);
+      if (addresses.has(v)) found.push(`${formatPath(path)}: ${v}`);
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
     else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
   };

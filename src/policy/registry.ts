@@ -5,7 +5,7 @@
  * void that vault's approvals.
  */
 import { loadPolicyDir, type LoadedPolicy, PolicyReadError } from './load.ts';
-import { rosterDigest } from '../workflow/quorum.ts';
+import { rosterDigest } from './roster.ts';
 
 /** What changed for one vault in a reload. */
 export interface PolicyChange {

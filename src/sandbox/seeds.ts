@@ -113,3 +113,9 @@ export const SANDBOX_TELEGRAM = {
 export const SANDBOX_PUBLIC_KEYS: ReadonlySet<string> = new Set(Object.values(SANDBOX_KEYPAIRS).map((k) => k.publicKey.toBase58()));
 
 export { ata as associatedTokenAddress };
+
+/** Every public key and address of the sandbox world: production refuses a policy or key naming one (SPEC §9). */
+export const SANDBOX_ADDRESSES: ReadonlySet<string> = new Set([
+  ...SANDBOX_PUBLIC_KEYS,
+  ...Object.values(SANDBOX).filter((v): v is Extract<typeof v, string> => typeof v === 'string'),
+]);

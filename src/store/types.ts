@@ -11,10 +11,8 @@ import type { TransactionJson } from '../policy/loss-transaction.ts';
 import type { AuditEntry, AuditHead } from './audit.ts';
 
 /** Proposal states of SPEC §2 (the state table lives in the workflow). */
-export { PROPOSAL_STATES, type ProposalState } from '../workflow/states.ts';
-import type { ProposalState } from '../workflow/states.ts';
-
-export type TransitionCause = 'policy' | 'human' | 'chain' | 'timer';
+export { PROPOSAL_STATES, type ProposalState, type TransitionCause } from './proposal-states.ts';
+import type { ProposalState, TransitionCause } from './proposal-states.ts';
 
 /** JSON a caller may attach to a record or an audit entry; bigints and Dates are converted to strings. */
 export type JsonInput = string | number | boolean | null | bigint | Date | undefined | readonly JsonInput[] | { readonly [key: string]: JsonInput };

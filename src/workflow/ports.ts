@@ -7,6 +7,7 @@ import type { Address } from '@solana/kit';
 import type { SignatureStatus } from '@solana/web3.js';
 import type { SignaturesForAddressResult, SimulationResult, TransactionJsonResult } from '../chain/reader.ts';
 import type { AccountSource } from '../chain/types.ts';
+import type { Log } from '../log.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
 import type { IntentRecord, ProposalRecord } from '../store/types.ts';
@@ -85,13 +86,8 @@ export interface AuditAnchor {
   publish(reason: string): Promise<void>;
 }
 
-/** pino-compatible logging. */
-export interface Log {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
+/** pino-compatible logging (defined at the bottom layer, with the logger). */
+export type { Log };
 
 /** A Notifier that does nothing (no Telegram configured). */
 export const SILENT_NOTIFIER: Notifier = {

@@ -3,7 +3,6 @@
  * council thresholds of the CURRENT policy, who is still missing, and a digest of the roster that
  * approvals are bound to (a roster change voids them).
  */
-import { canonicalize, sha256Hex } from '../policy/jcs.ts';
 import type { Policy } from '../policy/schema.ts';
 
 /** A roster seat's role. */
@@ -122,20 +121,4 @@ export function tally(input: TallyInput): Tally {
     // Thresholds are ≥ 1 by schema; the explicit comparison keeps a malformed 0 from meaning "met".
     met: curatorsNeeded === 0 && councilNeeded === 0 && curatorApprovals.length >= 1 && councilApprovals.length >= 1,
   };
-}
-
-/**
- * A stable hex digest of who may approve and how many are needed: the telegram ids per role (sorted,
- * names excluded — a rename changes no one's vote), `curators.required` and `council.quorum`.
- * Approvals are bound to it; when it changes they are void (SPEC §3, §10 "roster changed").
- */
-export function rosterDigest(policy: Pick<Policy, 'curators' | 'council'>): string {
-  const ids = (ms: readonly { telegramId: number }[]) => ms.map((m) => m.telegramId).sort((a, b) => a - b);
-  return sha256Hex(
-    canonicalize({
-      v: 'backstop-roster-v1',
-      curators: { required: policy.curators.required, members: ids(policy.curators.members) },
-      council: { quorum: policy.council.quorum, members: ids(policy.council.members) },
-    }),
-  );
 }

@@ -5,26 +5,12 @@
  * {@link checkTransition} before it stores a move; an impossible one is refused with a reason to log.
  */
 
-/** Every state a proposal row can be in (SPEC §2 "States"). */
-export const PROPOSAL_STATES = [
-  'received',
-  'denied',
-  'awaiting-approval',
-  'invalidated',
-  'approved',
-  'signing',
-  'signed',
-  'executed',
-  'rejected',
-  'expired',
-  'failed',
-] as const;
+import { PROPOSAL_STATES, type ProposalState, type TransitionCause } from '../store/proposal-states.ts';
 
-/** A proposal's workflow state. */
-export type ProposalState = (typeof PROPOSAL_STATES)[number];
+export { PROPOSAL_STATES, type ProposalState };
 
 /** Why a transition happened; stored and audit-logged with it (SPEC §2). */
-export type Cause = 'policy' | 'human' | 'chain' | 'timer';
+export type Cause = TransitionCause;
 
 /** Every cause, in SPEC order. */
 export const CAUSES: readonly Cause[] = ['human', 'chain', 'timer', 'policy'];

@@ -6,7 +6,7 @@ import { parseDocument, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalize, sha256Hex } from '../../src/policy/jcs.ts';
 import {
-  containsSandboxKey,
+  addressesFoundIn,
   loadPolicyDir,
   loadPolicyFile,
   parsePolicyText,
@@ -16,7 +16,7 @@ import {
 } from '../../src/policy/load.ts';
 import { policyRevision } from '../../src/policy/revision.ts';
 import { validatePolicy } from '../../src/policy/schema.ts';
-import { SANDBOX, SANDBOX_TELEGRAM } from '../../src/sandbox/seeds.ts';
+import { SANDBOX, SANDBOX_ADDRESSES, SANDBOX_TELEGRAM } from '../../src/sandbox/seeds.ts';
 import { EXAMPLE_PATH, EXAMPLE_TEXT, editExample, freshPolicyText, parsedOk, problemsOf, randomAddress } from './policy-file-fixtures.ts';
 
 describe('policies/example.yaml', () => {
@@ -460,7 +460,7 @@ describe('lookups', () => {
 
 describe('sandbox keys (SPEC §9)', () => {
   it('lists every sandbox address of the example', () => {
-    const found = containsSandboxKey(parsedOk(EXAMPLE_TEXT).policy);
+    const found = addressesFoundIn(parsedOk(EXAMPLE_TEXT).policy, SANDBOX_ADDRESSES);
     expect(found).toEqual([
       `vault: ${SANDBOX.vault}`,
       `insurancePool.farm: ${SANDBOX.farm}`,
@@ -477,9 +477,9 @@ describe('sandbox keys (SPEC §9)', () => {
 
   it('finds one sandbox key hidden among fresh ones, and none in a fresh policy', () => {
     const fresh = freshPolicyText();
-    expect(containsSandboxKey(parsedOk(fresh).policy)).toEqual([]);
+    expect(addressesFoundIn(parsedOk(fresh).policy, SANDBOX_ADDRESSES)).toEqual([]);
     const withAdmin = editExample((d) => d.setIn(['insurancePool', 'farmAdmins'], [SANDBOX.vaultAdmin]), fresh);
-    expect(containsSandboxKey(parsedOk(withAdmin).policy)).toEqual([`insurancePool.farmAdmins[0]: ${SANDBOX.vaultAdmin}`]);
+    expect(addressesFoundIn(parsedOk(withAdmin).policy, SANDBOX_ADDRESSES)).toEqual([`insurancePool.farmAdmins[0]: ${SANDBOX.vaultAdmin}`]);
   });
 });
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyText, type Policy } from '../../src/policy/load.ts';
-import { roleOf, rosterDigest, tally, type StoredVote } from '../../src/workflow/quorum.ts';
+import { rosterDigest } from '../../src/policy/roster.ts';
+import { roleOf, tally, type StoredVote } from '../../src/workflow/quorum.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../policies/example.yaml', import.meta.url));
 const parsed = parsePolicyText(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
