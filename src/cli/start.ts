@@ -68,6 +68,24 @@ async function startSandboxMode(config: SandboxConfig, dataDir: string | undefin
   return sandbox;
 }
 
+/** The ports a start listens on, by what they serve (the sandbox: PORT, PORT+1, PORT+2; unset 8080, 8899, 9000). */
+function portRoles(mode: 'production' | 'sandbox', port: number | undefined): Map<number, string> {
+  if (mode === 'production') return new Map([[port ?? 8080, 'the HTTP API']]);
+  if (port === undefined) return new Map([[8080, 'the HTTP API'], [8899, 'the sandbox Solana RPC'], [9000, 'the sandbox Telegram emulator']]);
+  return new Map([[port, 'the HTTP API (PORT)'], [port + 1, 'the sandbox Solana RPC (PORT+1)'], [port + 2, 'the sandbox Telegram emulator (PORT+2)']]);
+}
+
+/** One line for a port that cannot be listened on (in use, or privileged), or null for any other error. */
+export function portProblem(err: unknown, roles: ReadonlyMap<number, string> = new Map()): string | null {
+  const e = err as { code?: unknown; port?: unknown } | null;
+  if (typeof e !== 'object' || e === null || typeof e.port !== 'number') return null;
+  const what = roles.get(e.port);
+  const port = `port ${e.port}${what ? ` (${what})` : ''}`;
+  if (e.code === 'EADDRINUSE') return `${port} is already in use: stop the program listening on it, or set PORT to a free port (PORT=0 picks free ones)`;
+  if (e.code === 'EACCES') return `${port} may not be opened by this user: set PORT to a port above 1023`;
+  return null;
+}
+
 /** `backstop start`: production with configuration, else the sandbox (SPEC §9). Runs until SIGINT/SIGTERM. */
 export function registerStart(program: Command): void {
   program
@@ -77,14 +95,17 @@ export function registerStart(program: Command): void {
     .option('--data-dir <dir>', 'sandbox data directory (default ./data/sandbox)')
     .action(async (opts: { sandbox?: boolean; dataDir?: string }) => {
       let running: { stop(): Promise<void> };
+      let roles = new Map<number, string>();
       try {
         const config = readConfig(process.env, { sandbox: opts.sandbox === true });
+        roles = portRoles(config.mode, config.port);
         running = config.mode === 'sandbox' ? await startSandboxMode(config, opts.dataDir) : await startProduction(config);
       } catch (err) {
         const known = [ConfigError, StartRefused, KeyFileError, CosignerKeyMismatch, InstanceLocked, SchemaTooNew, StoreUnavailable].some((k) => err instanceof k);
-        process.stderr.write(`backstop start: ${known ? (err as Error).message : `failed to start: ${(err as Error).stack ?? String(err)}`}\n`);
-        process.exitCode = 2;
-        return;
+        const port = portProblem(err, roles);
+        process.stderr.write(`backstop start: ${port ?? (known ? (err as Error).message : `failed to start: ${(err as Error).stack ?? String(err)}`)}\n`);
+        // What a failed start had opened (the sandbox's chain or emulator, a listener) must not keep a half-started process alive.
+        process.exit(2);
       }
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
