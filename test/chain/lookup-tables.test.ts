@@ -46,8 +46,8 @@ describe('the harness loads v0 addresses through the lookup-table decoder', () =
     harness.setAccount(table);
     const signature = await sendThroughTable(table, recipient);
     const got = await reader.getTransactionJson(signature, { commitment: 'confirmed' });
-    expect(got.kind).toBe('found');
-    const meta = (got as { result: { meta: { err: unknown; loadedAddresses: { writable: string[]; readonly: string[] } } } }).result.meta;
+    if (got.kind !== 'found') throw new Error(`transaction ${signature} is ${got.kind}`);
+    const meta = got.result.meta as { err: unknown; loadedAddresses: { writable: string[]; readonly: string[] } };
     expect(meta.err).toBeNull();
     expect(meta.loadedAddresses).toEqual({ writable: [recipient], readonly: [] });
     expect(harness.getAccount(recipient)?.lamports).toBe(1_000_000n);
