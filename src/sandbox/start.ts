@@ -4,7 +4,7 @@
  * the data dir, and policies/example.yaml. Each start is fresh. Loaded by dynamic import only.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +13,11 @@ import { ChainReader } from '../chain/reader.ts';
 import { keypairSigner } from '../cosign/signer.ts';
 import { PolicyRegistry } from '../policy/registry.ts';
 import { startService, type Intervals, type RunningService } from '../service.ts';
+import { defaultAnchorFile } from '../store/anchor.ts';
+import { InstanceLocked } from '../store/errors.ts';
 import { Ed25519Keypair, writeKeypairFile } from '../store/keys.ts';
 import { openStore } from '../store/open.ts';
+import { takeInstanceLock, type EarlyInstanceLock } from '../store/sqlite.ts';
 import type { Log } from '../workflow/ports.ts';
 import { DENIED_INDEX, PENDING_INDEX, SANDBOX_VAULT_LOSS } from './fixtures/scenario.ts';
 import { startHarness, type Harness } from './harness/index.ts';
@@ -75,12 +78,24 @@ async function ports(port: number | undefined): Promise<{ http: number; rpc: num
   return { http: port, rpc: port + 1, telegram: port + 2 };
 }
 
-/** Removes what an earlier sandbox left in its data dir (each start is fresh). */
-function freshDataDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  for (const name of ['backstop.db', 'backstop.db-wal', 'backstop.db-shm', 'backstop.db.head', 'backstop.db.lock', 'sandbox.json', 'audit-keypair.json', 'webhook-source.json']) {
+/** A second sandbox on a data dir that a live one uses: refused before anything is touched (SPEC §8). */
+export class SandboxInUse extends InstanceLocked {
+  constructor(holder: InstanceLocked, dataDir: string) {
+    super(holder.holder, dataDir);
+    const pid = /^pid (\d+)/.exec(holder.holder)?.[1] ?? 'unknown';
+    this.message = `another backstop (pid ${pid}) is running on ${relative(process.cwd(), dataDir) || dataDir}; stop it or pass --data-dir`;
+  }
+}
+
+/**
+ * Removes what an earlier sandbox left in its data dir (each start is fresh), and that database's
+ * anchor. Only called while holding the data dir's instance lock, which it keeps.
+ */
+function freshDataDir(dir: string, anchorFile: string): void {
+  for (const name of ['backstop.db', 'backstop.db-wal', 'backstop.db-shm', 'backstop.db.head', 'sandbox.json', 'audit-keypair.json', 'webhook-source.json']) {
     rmSync(join(dir, name), { force: true });
   }
+  rmSync(anchorFile, { force: true }); // the last run's anchor would refuse this run's new log
 }
 
 export async function startSandbox(options: {
@@ -92,7 +107,37 @@ export async function startSandbox(options: {
 }): Promise<RunningSandbox> {
   const { log } = options;
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  freshDataDir(dataDir);
+  const database = join(dataDir, 'backstop.db');
+  // The instance lock first: a second sandbox must not wipe the data dir of a live one.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  let early: EarlyInstanceLock;
+  try {
+    early = takeInstanceLock(database);
+  } catch (err) {
+    throw err instanceof InstanceLocked ? new SandboxInUse(err, dataDir) : err;
+  }
+  chmodSync(dataDir, 0o700); // it holds the audit key and the read token
+  if (early.tookOverFrom) log.warn({ previous: early.tookOverFrom.holder }, 'took over the instance lock of a sandbox that is gone');
+  try {
+    return await startLocked({ ...options, dataDir, database, lockToken: early.token });
+  } catch (err) {
+    early.release();
+    throw err;
+  }
+}
+
+async function startLocked(options: {
+  dataDir: string;
+  database: string;
+  lockToken: string;
+  port?: number;
+  programsDir?: string;
+  log: Log;
+  intervals?: Partial<Intervals>;
+}): Promise<RunningSandbox> {
+  const { log, dataDir, database } = options;
+  const anchorFile = defaultAnchorFile(database);
+  freshDataDir(dataDir, anchorFile);
   const p = await ports(options.port);
 
   const harness = await startHarness({ port: p.rpc, ...(options.programsDir ? { programsDir: options.programsDir } : {}) });
@@ -110,8 +155,8 @@ export async function startSandbox(options: {
   writeKeypairFile(join(dataDir, 'audit-keypair.json'), auditKey);
   log.info({ auditKey: auditKey.publicKey, file: join(dataDir, 'audit-keypair.json') }, 'sandbox: generated an audit keypair for this run');
 
-  const database = join(dataDir, 'backstop.db');
-  const store = await openStore({ database, auditKey });
+  // The sandbox's own head and anchor: never the production AUDIT_HEAD_FILE / AUDIT_ANCHOR_FILE of this shell.
+  const store = await openStore({ database, auditKey, headFile: `${database}.head`, anchorFile, instanceLockToken: options.lockToken });
   const policyDir = join(REPO, 'policies');
   const policies = await PolicyRegistry.load(policyDir);
   const apiReadToken = randomBytes(18).toString('base64url');
@@ -167,7 +212,7 @@ export async function startSandbox(options: {
       },
     };
     const infoFile = join(dataDir, 'sandbox.json');
-    writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`);
+    writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 }); // holds the read token
     return {
       info,
       infoFile,
