@@ -20,7 +20,7 @@ export const unknownMultisig = (multisig: string) => new WorkflowRefusal(404, 'u
  * workflow keeps the proposal where it is, alerts the chat and records why.
  */
 export class SigningRefused extends Error {
-  constructor(readonly proposal: string, reason: string) {
+  constructor(readonly proposal: string, readonly reason: string) {
     super(`not signing ${proposal}: ${reason}`);
   }
 }

@@ -229,7 +229,7 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
     try {
       intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision });
     } catch (err) {
-      if (err instanceof SigningRefused) return refuseSigning(wf, current, loaded, err.message);
+      if (err instanceof SigningRefused) return refuseSigning(wf, current, loaded, err.reason);
       throw err;
     }
     const next = await wf.transitionLocked(current, 'signing', 'chain', { decision: decision.id, intent: intent.signature, kind: intent.kind });
@@ -318,7 +318,7 @@ async function resign(wf: Workflow, current: ProposalRecord): Promise<void> {
   try {
     intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision: check.decision });
   } catch (err) {
-    if (err instanceof SigningRefused) return refuseSigning(wf, current, loaded, err.message);
+    if (err instanceof SigningRefused) return refuseSigning(wf, current, loaded, err.reason);
     throw err;
   }
   await wf.anchor?.publish(`${current.id} signing again`);

@@ -10,6 +10,7 @@ import { escrowAccount } from '../../src/sandbox/fixtures/token.ts';
 import { VAULT_TOKEN_AVAILABLE, ONE } from '../../src/sandbox/fixtures/world.ts';
 import { SANDBOX } from '../../src/sandbox/seeds.ts';
 import { decisionValue } from '../../src/workflow/workflow.ts';
+import { SigningRefused } from '../../src/workflow/errors.ts';
 import { currentTally } from '../../src/workflow/votes.ts';
 import { pollOnce } from '../../src/workflow/watch.ts';
 import { startWorkflowWorld, type WorkflowWorld } from '../support/workflow-world.ts';
@@ -177,5 +178,22 @@ describe('a released reservation re-decides the vault’s denied proposals (find
     expect(await state(first.id)).toBe('rejected');
     expect(await state(second.id)).toBe('awaiting-approval');
     expect((await w.store.ledgerForProposal(second.id)).map((r) => r.state)).toEqual(['reserved']);
+  });
+});
+
+describe('a co-signer refusal (e.g. the pre-sign simulation) at signing', () => {
+  it('signs nothing, keeps the proposal approved, alerts the chat once per reason and audits why', async () => {
+    await w.recordLoss();
+    const row = await w.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    await approveAll(row.rowId);
+    w.cosigner.prepareApproval = async () => {
+      throw new SigningRefused(row.id, 'the pre-sign simulation differs from the decision: escrow +9 instead of +10');
+    };
+    await pollOnce(w.wf);
+    await pollOnce(w.wf);
+    expect(await state(row.id)).toBe('approved');
+    expect(await w.store.latestIntent(row.id)).toBeNull();
+    expect(w.alerts).toEqual([expect.stringMatching(/did not sign .*: the pre-sign simulation differs from the decision: escrow \+9 instead of \+10\. Nothing was sent/)]);
+    expect((await w.store.auditEntries()).filter((e) => e.type === 'signing.refused')).toHaveLength(1);
   });
 });
