@@ -3,6 +3,8 @@
  * the decode errors mean "the data says no" (a `fail`). Messages name the account and the problem
  * and never carry key material.
  */
+import * as kit from '@solana/kit';
+
 export class ChainUnavailable extends Error {
   override readonly name = 'ChainUnavailable';
   constructor(message: string, readonly causeText?: string) {
@@ -52,4 +54,27 @@ export class InvalidAccountJson extends Error {
   constructor(readonly pubkey: string, detail: string) {
     super(`account entry ${pubkey}: ${detail}`);
   }
+}
+
+let solanaErrorNames: ReadonlyMap<number, string> | undefined;
+
+/**
+ * An error's text for a refusal. kit's codecs throw `SolanaError`s whose message, under
+ * NODE_ENV=production, is only a code to decode elsewhere: those are named by their code's constant
+ * and their scalar context instead (e.g. `PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS (actualAccountMetas 0, …)`).
+ */
+export function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  if (!kit.isSolanaError(e) || !e.message.startsWith('Solana error #')) return e.message || e.name;
+  solanaErrorNames ??= new Map(
+    Object.entries(kit)
+      .filter(([k, v]) => k.startsWith('SOLANA_ERROR__') && typeof v === 'number')
+      .map(([k, v]) => [v as number, k.slice('SOLANA_ERROR__'.length)]),
+  );
+  const context = e.context as Record<string, unknown> & { __code: number };
+  const details = Object.entries(context)
+    .filter(([k, v]) => !k.startsWith('__') && ['number', 'string', 'bigint', 'boolean'].includes(typeof v))
+    .map(([k, v]) => `${k} ${String(v)}`);
+  const name = solanaErrorNames.get(context.__code) ?? `Solana error ${context.__code}`;
+  return details.length > 0 ? `${name} (${details.join(', ')})` : name;
 }

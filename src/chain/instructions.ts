@@ -29,6 +29,7 @@ import {
   TokenInstruction,
 } from '@solana/spl-token';
 import * as multisig from '@sqds/multisig';
+import { errorText } from './errors.ts';
 import { toAddress, toPublicKey } from './keys.ts';
 import { PROGRAMS } from './programs.ts';
 import {
@@ -137,8 +138,7 @@ export function decodeInstruction(ix: RawInstruction): DecodedInstruction {
 }
 
 function describe(programId: Address, e: unknown): string {
-  const text = e instanceof Error ? e.message || e.name : String(e);
-  return `${programName(programId)} instruction does not decode: ${text}`;
+  return `${programName(programId)} instruction does not decode: ${errorText(e)}`;
 }
 
 function programName(p: Address): string {

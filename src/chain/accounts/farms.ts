@@ -27,7 +27,7 @@ import {
   getU8Decoder,
   type FixedSizeDecoder,
 } from '@solana/kit';
-import { MalformedAccount } from '../errors.ts';
+import { errorText, MalformedAccount } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectMinLength, expectOwner } from './check.ts';
 import { PROGRAMS } from '../programs.ts';
@@ -108,7 +108,7 @@ export function decodeFarmState(account: AccountData): FarmState {
     const { rewardInfosBytes: _skipped, ...farm } = farmStateDecoder.decode(account.data);
     return farm;
   } catch (e) {
-    throw new MalformedAccount(account.address, what, (e as Error).message);
+    throw new MalformedAccount(account.address, what, errorText(e));
   }
 }
 
@@ -121,6 +121,6 @@ export function decodeUserState(account: AccountData): UserState {
   try {
     return userStateDecoder.decode(account.data);
   } catch (e) {
-    throw new MalformedAccount(account.address, what, (e as Error).message);
+    throw new MalformedAccount(account.address, what, errorText(e));
   }
 }

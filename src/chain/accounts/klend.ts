@@ -17,7 +17,7 @@ import {
   transformCodec,
   type Address,
 } from '@solana/kit';
-import { MalformedAccount } from '../errors.ts';
+import { errorText, MalformedAccount } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectMinLength, expectOwner } from './check.ts';
 import { PROGRAMS } from '../programs.ts';
@@ -143,7 +143,7 @@ export function decodeReserve(account: AccountData): Reserve {
   try {
     return prefixCodec.decode(account.data, 8);
   } catch (e) {
-    throw new MalformedAccount(account.address, what, (e as Error).message);
+    throw new MalformedAccount(account.address, what, errorText(e));
   }
 }
 

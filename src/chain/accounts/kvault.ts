@@ -19,7 +19,7 @@ import {
   type Address,
   type FixedSizeCodec,
 } from '@solana/kit';
-import { MalformedAccount } from '../errors.ts';
+import { errorText, MalformedAccount } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectMinLength, expectOwner } from './check.ts';
 import { PROGRAMS } from '../programs.ts';
@@ -194,7 +194,7 @@ export function decodeVaultState(account: AccountData): VaultState {
   try {
     body = bodyCodec.decode(account.data, 8);
   } catch (e) {
-    throw new MalformedAccount(account.address, what, (e as Error).message);
+    throw new MalformedAccount(account.address, what, errorText(e));
   }
   const fields: VaultStateFields = { ...body, name: Uint8Array.from(body.name) };
   return { ...fields, activeAllocations: fields.allocations.filter(isActive) };

@@ -9,7 +9,7 @@
 import { getU16Decoder, unwrapOption, type Address } from '@solana/kit';
 import { AccountState, getMintDecoder, getMintSize, getMultisigSize, getTokenDecoder, getTokenSize } from '@solana-program/token';
 import { ExtensionType, getExtensionDecoder } from '@solana-program/token-2022';
-import { MalformedAccount, WrongDiscriminator } from '../errors.ts';
+import { errorText, MalformedAccount, WrongDiscriminator } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectOwner } from './check.ts';
 import { PROGRAMS } from '../programs.ts';
@@ -82,7 +82,6 @@ const extensionDecoder = getExtensionDecoder();
 const u16 = getU16Decoder();
 
 const kindOf = (owner: Address): TokenProgramKind => (owner === TOKEN_PROGRAM_ADDRESS ? 'token' : 'token-2022');
-const message = (e: unknown): string => (e instanceof Error ? e.message || e.name : String(e));
 
 /** Names what a token program account holds, by size and (Token-2022 only) the type byte, for errors. */
 function describe(data: Uint8Array, program: TokenProgramKind): string {
@@ -134,7 +133,7 @@ function extensionsOf(account: AccountData, what: string): TokenExtension[] {
       try {
         extensionDecoder.decode(tlv.subarray(i, end));
       } catch (e) {
-        throw new MalformedAccount(account.address, what, `${name} extension at TLV offset ${i} does not decode: ${message(e)}`);
+        throw new MalformedAccount(account.address, what, `${name} extension at TLV offset ${i} does not decode: ${errorText(e)}`);
       }
     }
     out.push({ type, name: name ?? `Unknown(${type})` });
@@ -153,7 +152,7 @@ export function decodeTokenAccount(account: AccountData): TokenAccount {
   try {
     raw = tokenDecoder.decode(account.data);
   } catch (e) {
-    throw new MalformedAccount(account.address, what, message(e));
+    throw new MalformedAccount(account.address, what, errorText(e));
   }
   const rentExemptReserve = unwrapOption(raw.isNative);
   return {
@@ -183,7 +182,7 @@ export function decodeMint(account: AccountData): TokenMint {
   try {
     raw = mintDecoder.decode(account.data);
   } catch (e) {
-    throw new MalformedAccount(account.address, what, message(e));
+    throw new MalformedAccount(account.address, what, errorText(e));
   }
   const extensions = extensionsOf(account, what);
   const has = (t: ExtensionType) => extensions.some((e) => e.type === t);
