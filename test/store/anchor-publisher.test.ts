@@ -50,6 +50,7 @@ async function receiver(status = 204): Promise<{ url: string; received: Received
 class Log {
   readonly warnings: { obj: object; msg?: string }[] = [];
   info(): void {}
+  debug(): void {}
   warn(obj: object, msg?: string): void {
     this.warnings.push({ obj, ...(msg !== undefined ? { msg } : {}) });
   }
