@@ -9,6 +9,7 @@ import { registerInspect } from './cli/inspect.ts';
 import { registerLoss } from './cli/loss.ts';
 import { registerStart } from './cli/start.ts';
 import { registerPolicy } from './cli/policy.ts';
+import { registerVersion } from './cli/version.ts';
 import { registerWebhook } from './cli/webhook.ts';
 import { registerAudit } from './cli/audit.ts';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .description('Policy-checked co-signer for Kamino Insurance Pool emergency withdrawals')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerVersion(program);
   registerStart(program);
   registerDemo(program);
   registerEvaluate(program);

@@ -1,7 +1,9 @@
 /**
  * `backstop webhook send --source ID --key KEYFILE --url URL <request>`: signs a request with a
  * webhook source's keypair file (Solana CLI JSON) and sends it to the HTTP API (SPEC §6). Prints the
- * status and the body. Exit 0 on 2xx, 1 on 4xx, 2 on 5xx, an unreachable server or a bad argument.
+ * status and the body. Exit 0 on 2xx, 1 on 4xx, 2 on 5xx, an unreachable server or a bad argument,
+ * and 2 when what answered is not backstop (its `{ error: { code, message } }` or the resource the
+ * route returns): e.g. --url pointed at the Solana RPC, which answers HTTP 200 with a JSON-RPC error.
  *
  *   loss-event  --vault V --reserve R --signature S --vault-loss N [--note T]
  *   proposal    --multisig M --index N [--claim T]                        (register)
@@ -9,8 +11,11 @@
  *   close-loss  --id ID --vault V
  */
 import type { Command } from 'commander';
-import { sendSigned } from '../server/client.ts';
+import { z } from 'zod';
+import { sendSigned, type SignedResponse } from '../server/client.ts';
+import { LossEventView, ProposalView } from '../server/schemas.ts';
 import { KeyFileError, loadKeypairFile } from '../store/keys.ts';
+import { forLog } from '../util/text.ts';
 
 const EXIT_OK = 0;
 const EXIT_REFUSED = 1;
@@ -21,6 +26,29 @@ interface SendOptions {
   key: string;
   url: string;
   idempotencyKey?: string;
+}
+
+/** What a route answers on success: enough of the resource's shape to know it is backstop's. */
+type Resource = 'loss-event' | 'proposal';
+const RESOURCES: Readonly<Record<Resource, z.ZodType>> = {
+  'loss-event': LossEventView.pick({ id: true, vault: true, reserve: true, signature: true, state: true, evidence: true }),
+  proposal: ProposalView.pick({ id: true, multisig: true, transactionIndex: true, vault: true, state: true }),
+};
+/** backstop's error shape (SPEC §6); a JSON-RPC error has a numeric `code`, so it is not this. */
+const BACKSTOP_ERROR = z.object({ error: z.object({ code: z.string().min(1), message: z.string() }) });
+
+/** Null when the answer is backstop's, else what answered, in a few words. */
+export function notBackstop(res: Pick<SignedResponse, 'status' | 'json' | 'text' | 'headers'>, resource: Resource): string | null {
+  const ok = res.status >= 200 && res.status < 300;
+  if ((ok ? RESOURCES[resource] : BACKSTOP_ERROR).safeParse(res.json).success) return null;
+  const json = res.json as { jsonrpc?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
+  if (typeof json === 'object' && json !== null && 'jsonrpc' in json) {
+    const err = json.error;
+    return err ? `a JSON-RPC error (${forLog(String(err.code), 20)}: ${forLog(String(err.message), 80)})` : 'a JSON-RPC answer';
+  }
+  const type = forLog((res.headers.get('content-type') ?? 'no content type').split(';')[0]!, 60);
+  if (res.json !== undefined) return `JSON (${type}) without backstop's shape: ${forLog(res.text, 80)}`;
+  return `${res.text.length === 0 ? 'an empty body' : `a non-JSON body (${type})`}${res.text.length > 0 ? `: ${forLog(res.text, 80)}` : ''}`;
 }
 
 /** Registers `webhook send …` on the program. */
@@ -47,7 +75,7 @@ export function registerWebhook(program: Command): void {
     .option('--note <text>')
     .action(async (o: { vault: string; reserve: string; signature: string; vaultLoss: string; note?: string }, cmd: Command) => {
       const body = { vault: o.vault, reserve: o.reserve, signature: o.signature, vaultLoss: o.vaultLoss, ...(o.note !== undefined ? { note: o.note } : {}) };
-      process.exitCode = await sendAndPrint(parentOpts(cmd), '/v1/loss-events', body);
+      process.exitCode = await sendAndPrint(parentOpts(cmd), '/v1/loss-events', body, 'loss-event');
     });
 
   send
@@ -72,7 +100,7 @@ export function registerWebhook(program: Command): void {
         process.exitCode = EXIT_FAILED;
         return;
       }
-      process.exitCode = await sendAndPrint(parentOpts(cmd), '/v1/proposals', body);
+      process.exitCode = await sendAndPrint(parentOpts(cmd), '/v1/proposals', body, 'proposal');
     });
 
   send
@@ -81,12 +109,12 @@ export function registerWebhook(program: Command): void {
     .requiredOption('--id <id>', 'loss event id')
     .requiredOption('--vault <address>')
     .action(async (o: { id: string; vault: string }, cmd: Command) => {
-      process.exitCode = await sendAndPrint(parentOpts(cmd), `/v1/loss-events/${encodeURIComponent(o.id)}/close`, { vault: o.vault });
+      process.exitCode = await sendAndPrint(parentOpts(cmd), `/v1/loss-events/${encodeURIComponent(o.id)}/close`, { vault: o.vault }, 'loss-event');
     });
 }
 
-/** Signs, sends, prints `HTTP <status>` and the body; returns the exit code. */
-export async function sendAndPrint(o: SendOptions, path: string, body: object, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+/** Signs, sends, prints `HTTP <status>` and the body (or, when backstop did not answer, what did); returns the exit code. */
+export async function sendAndPrint(o: SendOptions, path: string, body: object, resource: Resource, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   let key;
   try {
     key = loadKeypairFile(o.key);
@@ -106,6 +134,14 @@ export async function sendAndPrint(o: SendOptions, path: string, body: object, o
     res = await sendSigned({ baseUrl: o.url, path, source: o.source, key, body, ...(o.idempotencyKey !== undefined ? { idempotencyKey: o.idempotencyKey } : {}) });
   } catch (err) {
     process.stderr.write(`backstop webhook send: cannot reach ${new URL(o.url).origin}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}\n`);
+    return EXIT_FAILED;
+  }
+  const stranger = notBackstop(res, resource);
+  if (stranger !== null) {
+    process.stderr.write(
+      `backstop webhook send: ${new URL(o.url).origin} answered HTTP ${res.status} with ${stranger}: it is not the backstop HTTP API; ` +
+        'check --url (the API port, 8080 in the sandbox, not the Solana RPC)\n',
+    );
     return EXIT_FAILED;
   }
   out(`HTTP ${res.status}\n${res.json !== undefined ? JSON.stringify(res.json, null, 2) : res.text}\n`);

@@ -3,6 +3,8 @@
  * status and body; exit 0 on 2xx, 1 on 4xx, 2 on 5xx, an unreachable server or bad arguments.
  */
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,3 +68,44 @@ describe('backstop webhook send', () => {
     expect(mixed.code).toBe(2);
   });
 });
+
+describe('backstop webhook send to something that is not backstop', () => {
+  it('the Solana JSON-RPC port (HTTP 200 with a JSON-RPC error): exit 2 saying what answered, nothing on stdout', async () => {
+    const r = await backstop(['webhook', 'send', '--source', 'sandbox', '--key', keyFile, '--url', api.harness.url, 'close-loss', '--id', 'x', '--vault', SANDBOX.vault]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/answered HTTP 200 with a JSON-RPC (error|answer)/);
+    expect(r.stderr).toMatch(/not the backstop HTTP API; check --url/);
+  });
+
+  it('another HTTP server (plain text 200, HTML 404, JSON without backstop\'s shape): exit 2 each', async () => {
+    const answers = [
+      { status: 200, type: 'text/plain', body: 'ok\u001b[2J' },
+      { status: 404, type: 'text/html', body: '<html><body>Not Found</body></html>' },
+      { status: 201, type: 'application/json', body: '{"id":"le-1"}' },
+      { status: 400, type: 'application/json', body: '{"error":{"code":400,"message":"bad"}}' },
+    ];
+    let next = 0;
+    // One answer per request, in order: the CLI runs below send one request each.
+    const server = createServer((_req, res) => {
+      const a = answers[next++] ?? { status: 500, type: 'text/plain', body: '?' };
+      res.writeHead(a.status, { 'content-type': a.type }).end(a.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const a of answers) {
+        const prefix = `${a.status} ${a.type}`;
+        const r = await backstop(['webhook', 'send', '--source', 'sandbox', '--key', keyFile, '--url', base, 'loss-event', '--vault', SANDBOX.vault, '--reserve', SANDBOX.reserve, '--signature', LOSS_SIGNATURE, '--vault-loss', '1']);
+        expect(r.code, prefix).toBe(2);
+        expect(r.stdout, prefix).toBe('');
+        expect(r.stderr, prefix).toContain(`answered HTTP ${a.status}`);
+        expect(r.stderr, prefix).toContain('not the backstop HTTP API');
+        expect(r.stderr, prefix).not.toContain('\u001b');
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_TELEGRAM } from '../../src/sandbox/seeds.ts';
-import type { AuditEntry } from '../../src/store/types.ts';
+import type { AuditEntry } from '../../src/store/audit.ts';
 import type { Log } from '../../src/workflow/ports.ts';
 import { RefusalFolder, refusalFolderOf } from '../../src/workflow/refusals.ts';
 import { handlePress } from '../../src/workflow/votes.ts';
