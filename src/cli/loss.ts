@@ -8,6 +8,7 @@ import { StoreUnavailable } from '../store/errors.ts';
 import { KeyFileError, loadKeypairFile } from '../store/keys.ts';
 import { openStore, resolveDatabase } from '../store/open.ts';
 import { toJsonText } from '../util/json.ts';
+import { cleanText } from '../util/text.ts';
 
 interface LossRecordOptions {
   vault: string;
@@ -56,7 +57,7 @@ async function record(opts: LossRecordOptions): Promise<void> {
       ...verified,
       slot: verified.slot ?? verified.evidence.readAtSlot,
       recordedBy: 'cli',
-      ...(opts.note ? { note: opts.note } : {}),
+      ...(opts.note ? { note: cleanText(opts.note) } : {}),
     });
     const { transaction: _tx, ...summary } = event;
     process.stdout.write(`${toJsonText(summary)}\n`);

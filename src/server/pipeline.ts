@@ -69,7 +69,7 @@ export function unexpectedErrorLog(req: Request, err: unknown): { route: string;
   const e = err instanceof Error ? err : new Error(typeof err);
   const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
   const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 12).map((l) => l.trim()).join('\n');
-  return { route, err: { name: forLog(e.name, 60), message: forLog(e.message), frames } };
+  return { route, err: { name: forLog(e.name, 60), message: forLog(e.message, 80), frames } };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX } from '../../src/sandbox/seeds.ts';
 import { toHttpError } from '../../src/server/errors.ts';
+import { unexpectedErrorLog } from '../../src/server/pipeline.ts';
 import { domainState, lossBody, LOSS_SIGNATURE, raw, READ_TOKEN, send, startTestApi, type TestApi } from './helpers.ts';
 
 let api: TestApi;
@@ -109,5 +110,21 @@ describe('the error mapping', () => {
     expect(toHttpError(Object.assign(new Error('x'), { status: 500 }), 'r-4')).toMatchObject({ unexpected: true, error: { status: 500 } });
     // A 4xx status from one of our own upstreams (not an http-errors client error) is not passed off as the client's fault.
     expect(toHttpError(Object.assign(new Error('upstream said 401'), { status: 401 }), 'r-6')).toMatchObject({ unexpected: true, error: { status: 500 } });
+  });
+});
+
+describe('the log line of one of our own bugs', () => {
+  it('has the route pattern, the frames and a shortened, escaped message: not the attacker bytes verbatim', () => {
+    const attacker = `\u202E${'x'.repeat(500)}\u0000`;
+    const err = new Error(`Invalid value ${attacker} for base 58`);
+    const entry = unexpectedErrorLog({ route: { path: '/v1/loss-events' } } as never, err);
+    expect(entry.route).toBe('/v1/loss-events');
+    expect(entry.err.name).toBe('Error');
+    expect(entry.err.message).toContain('<U+202E>');
+    expect(entry.err.message).not.toContain(attacker);
+    expect(entry.err.message.length).toBeLessThan(120);
+    expect(entry.err.frames).toMatch(/^at /);
+    expect(entry.err.frames).not.toContain('Invalid value');
+    expect(unexpectedErrorLog({} as never, 'a string').route).toBe('unmatched');
   });
 });
