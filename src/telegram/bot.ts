@@ -124,7 +124,7 @@ export function createBot(o: CreateBotOptions): BotHandle {
     if (!parsed) {
       await refusals
         .refused(q.from.id, { telegramId: q.from.id, name: nameOf(q.from), data: clip(cleanText(data), 64), reason: 'malformed button data' })
-        .catch((err: unknown) => log.error({ err: errorText(err, token) }, 'refused press not audit-logged'));
+        .catch((err: unknown) => log.error({ err: errorText(err, token) }, 'refused press not audit-logged now (counted into the next folded entry)'));
       await answer(ctx, 'This button is not valid.', true);
       return;
     }
