@@ -13,7 +13,7 @@ export function registerEvaluate(program: Command): void {
     .action(async (opts: { snapshot: string; json?: boolean }) => {
       try {
         const { facts, policy, now } = await readSnapshotFile(opts.snapshot);
-        const decision = decide(facts, policy, now);
+        const { decision } = decide(facts, policy, now);
         process.stdout.write(opts.json ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(decision));
         process.exitCode = decision.allowed ? 0 : 1;
       } catch (err) {

@@ -107,7 +107,7 @@ async function inspect(opts: InspectOptions): Promise<number> {
   } finally {
     await (records as { close?: () => Promise<void> }).close?.();
   }
-  const decision = decide(facts, file.policy, now);
+  const { decision } = decide(facts, file.policy, now);
   if (opts.snapshot) await writeFile(opts.snapshot, `${toJsonText(buildSnapshot({ facts, policy: file.policy, now }))}\n`);
   process.stdout.write(opts.json ? `${toJsonText(decision)}\n` : formatDecision(decision));
   return decision.allowed ? 0 : 1;

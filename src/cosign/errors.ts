@@ -3,12 +3,11 @@
  * later; a `CosignRefused` says the chain or the inputs no longer allow this signature.
  */
 
-/** The co-signer will not sign this: the message names the proposal and the reason, never a key. */
-export class CosignRefused extends Error {
+import { SigningRefused } from '../workflow/errors.ts';
+
+/** The co-signer will not sign this (the workflow's `SigningRefused`): names the proposal and the reason, never a key. */
+export class CosignRefused extends SigningRefused {
   override readonly name: string = 'CosignRefused';
-  constructor(readonly proposal: string, reason: string) {
-    super(`not signing ${proposal}: ${reason}`);
-  }
 }
 
 /**

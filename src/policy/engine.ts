@@ -1,6 +1,7 @@
 /**
- * `decide(facts, policy, now) → Decision`: pure, deny by default. Every rule runs and appears; a
- * rule that throws is reported as `unknown` rather than taking the decision down with it.
+ * `decide(facts, policy, now) → { decision, summary }`: pure, deny by default. Every rule runs and
+ * appears; a rule that throws is reported as `unknown` rather than taking the decision down with it.
+ * The summary carries the numbers decided on, typed, for every screen that shows them.
  */
 import { buildContext, type RuleContext } from './context.ts';
 import { buildDecision, type Decision, type RuleVerdict } from './decision.ts';
@@ -8,8 +9,14 @@ import type { Facts } from './facts.ts';
 import { RULES } from './rules/index.ts';
 import { policyRevision } from './revision.ts';
 import type { Policy } from './schema.ts';
+import { EMPTY_SUMMARY, summarize, type DecisionSummary } from './summary.ts';
 
-export function decide(facts: Facts, policy: Policy, now: Date): Decision {
+export interface Decided {
+  readonly decision: Decision;
+  readonly summary: DecisionSummary;
+}
+
+export function decide(facts: Facts, policy: Policy, now: Date): Decided {
   const revision = policyRevision(policy);
   let ctx: RuleContext | null = null;
   let contextError: string | null = null;
@@ -30,5 +37,12 @@ export function decide(facts: Facts, policy: Policy, now: Date): Decision {
     }
     return { id: rule.id, verdict };
   });
-  return buildDecision({ rules, digest: ctx?.proposal.digest ?? null, policyRevision: revision, now });
+  const decision = buildDecision({ rules, digest: ctx?.proposal.digest ?? null, policyRevision: revision, now });
+  let summary = EMPTY_SUMMARY;
+  try {
+    if (ctx) summary = summarize(ctx);
+  } catch {
+    // The summary only informs screens; the decision above already reports what could not be read.
+  }
+  return { decision, summary };
 }

@@ -96,7 +96,11 @@ function parseJson(raw: Buffer): unknown {
 function validate<T>(schema: z.ZodType<T>, json: unknown): T {
   const r = schema.safeParse(json);
   if (r.success) return r.data;
-  throw new HttpError(400, 'invalid-request', z.prettifyError(r.error), r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  const details = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  // Only when every problem is a value the schema marks unprocessable (a non-base58 signature): 422.
+  const unprocessable = r.error.issues.every((i) => i.code === 'custom' && (i.params as { status?: number } | undefined)?.status === 422);
+  if (unprocessable) throw new HttpError(422, 'invalid-value', z.prettifyError(r.error), details);
+  throw new HttpError(400, 'invalid-request', z.prettifyError(r.error), details);
 }
 
 /** Builds express handlers for signed routes over shared deps (one replay memory per app). */

@@ -57,7 +57,8 @@ export const LossEventRequest = z
     reserve: address('reserve'),
     signature: z
       .string()
-      .refine(safely((s) => BASE58_SIGNATURE.test(s) && isSignature(s)), { message: 'signature must be a base58 transaction signature (64 bytes)' }),
+      // A well-formed string that is not a transaction signature is unprocessable (422), not malformed (400).
+      .refine(safely((s) => BASE58_SIGNATURE.test(s) && isSignature(s)), { message: 'signature must be a base58 transaction signature (64 bytes)', params: { status: 422 } }),
     vaultLoss: u64('vaultLoss', 1n),
     note: humanText('note', 'shown to humans; control characters are removed').optional(),
   })

@@ -9,12 +9,12 @@
  * its seq, or a next entry that does not link to it) freezes the anchor until an operator looks.
  * This module is pure file logic and message formatting; the publisher of copies lives with the service.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { envValue } from '../config.ts';
 import { sha256Hex } from '../policy/jcs.ts';
+import { writePrivateFileAtomic } from '../util/files.ts';
 import type { AuditHead } from './audit.ts';
 
 /** What the anchor file holds. */
@@ -102,32 +102,6 @@ export function readAnchor(path: string): AuditAnchorRecord | null {
     throw new AnchorFileError(`the audit anchor ${path} is not {seq, hash, signature, database, at}; restore it from a backup or a published anchor`);
   }
   return { seq: p.seq!, hash: p.hash!, signature: p.signature!, database: p.database, at: p.at, ...(d ? { diverged: { seq: d.seq, hash: d.hash, at: d.at } } : {}) };
-}
-
-/** Writes `content` to `path` atomically with mode 0600 (temp file, fsync, rename, fsync of the directory). */
-export function writePrivateFileAtomic(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  try {
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // Directory fsync is best effort (not supported everywhere).
-  }
 }
 
 function store(path: string, record: AuditAnchorRecord): void {

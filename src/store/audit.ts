@@ -11,8 +11,10 @@ import { createPublicKey, verify as edVerify, type KeyObject } from 'node:crypto
 import { readFileSync } from 'node:fs';
 import { getBase58Encoder } from '@solana/kit';
 import { canonicalize, sha256Hex } from '../policy/jcs.ts';
-import { writePrivateFileAtomic } from './anchor.ts';
-import type { JsonInput } from './types.ts';
+import { writePrivateFileAtomic } from '../util/files.ts';
+
+/** JSON a caller may attach to a record or an audit entry; bigints and Dates are converted to strings. */
+export type JsonInput = string | number | boolean | null | bigint | Date | undefined | readonly JsonInput[] | { readonly [key: string]: JsonInput };
 
 export const GENESIS_PREV_HASH = '0'.repeat(64);
 

@@ -181,6 +181,12 @@ CREATE TABLE timers (
 CREATE INDEX timers_due ON timers (due_at);
 `,
   },
+  {
+    version: 2,
+    name: 'decision-summary',
+    // The numbers a decision was made on, typed, for every screen (policy/summary.ts); null on older rows.
+    sql: `ALTER TABLE decisions ADD COLUMN summary_json TEXT;`,
+  },
 ];
 
 /** The newest schema version this code knows. */

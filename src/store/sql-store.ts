@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Address } from '@solana/kit';
 import type { Decision } from '../policy/decision.ts';
+import { summaryFromJson, summaryToJson, type DecisionSummary } from '../policy/summary.ts';
 import type { StoredTransaction } from '../policy/facts.ts';
 import { canonicalize, sha256Hex } from '../policy/jcs.ts';
 import { planReservation, type ReservableEvent } from '../policy/reservation.ts';
@@ -393,14 +394,17 @@ export class SqlStore implements Store {
 
   // ---- decisions ----
 
-  async recordDecision(input: { proposalRowId: number; decision: Decision; snapshot: unknown }): Promise<void> {
+  async recordDecision(input: { proposalRowId: number; decision: Decision; summary?: DecisionSummary; snapshot: unknown }): Promise<void> {
     const { decision } = input;
     const snapshotGz = gzipSync(JSON.stringify(toJsonValue(input.snapshot as JsonInput)));
     await this.mutate(async (tx) => {
       await tx.run(
-        `INSERT INTO decisions (proposal_row_id, decision_id, allowed, digest, policy_revision, decision_json, snapshot_gz, stored_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [input.proposalRowId, decision.id, decision.allowed ? 1 : 0, decision.digest, decision.policyRevision, JSON.stringify(decision), snapshotGz, iso(this.now())],
+        `INSERT INTO decisions (proposal_row_id, decision_id, allowed, digest, policy_revision, decision_json, snapshot_gz, stored_at, summary_json)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          input.proposalRowId, decision.id, decision.allowed ? 1 : 0, decision.digest, decision.policyRevision, JSON.stringify(decision), snapshotGz, iso(this.now()),
+          input.summary === undefined ? null : JSON.stringify(summaryToJson(input.summary)),
+        ],
       );
       return {
         value: undefined,
@@ -771,6 +775,7 @@ function toDecision(r: Row): StoredDecision {
   return {
     proposalRowId: num(r.proposal_row_id),
     decision: JSON.parse(String(r.decision_json)) as Decision,
+    summary: r.summary_json === null || r.summary_json === undefined ? null : summaryFromJson(JSON.parse(String(r.summary_json))),
     snapshot: JSON.parse(gunzipSync(bytes(r.snapshot_gz)).toString('utf8')),
     storedAt: date(r.stored_at),
   };

@@ -6,16 +6,17 @@
  */
 import type { Address } from '@solana/kit';
 import type { Decision } from '../policy/decision.ts';
+import type { DecisionSummary } from '../policy/summary.ts';
 import type { LedgerRow, LossEvent, StoredTransaction } from '../policy/facts.ts';
 import type { TransactionJson } from '../policy/loss-transaction.ts';
-import type { AuditEntry, AuditHead } from './audit.ts';
+import type { AuditEntry, AuditHead, JsonInput } from './audit.ts';
 
 /** Proposal states of SPEC §2 (the state table lives in the workflow). */
 export { PROPOSAL_STATES, type ProposalState, type TransitionCause } from './proposal-states.ts';
 import type { ProposalState, TransitionCause } from './proposal-states.ts';
 
-/** JSON a caller may attach to a record or an audit entry; bigints and Dates are converted to strings. */
-export type JsonInput = string | number | boolean | null | bigint | Date | undefined | readonly JsonInput[] | { readonly [key: string]: JsonInput };
+/** JSON a caller may attach to a record or an audit entry (defined with the audit log, which hashes it). */
+export type { JsonInput };
 
 // ---- loss events ----
 
@@ -117,6 +118,8 @@ export interface TransitionRecord {
 export interface StoredDecision {
   readonly proposalRowId: number;
   readonly decision: Decision;
+  /** The numbers it was made on; null for decisions stored before summaries were kept. */
+  readonly summary: DecisionSummary | null;
   /** The snapshot JSON the decision was made from (stored gzip-compressed). */
   readonly snapshot: unknown;
   readonly storedAt: Date;
@@ -297,7 +300,7 @@ export interface Store {
   bumpEpoch(rowId: number, note?: AuditNote): Promise<number>;
 
   // decisions
-  recordDecision(input: { proposalRowId: number; decision: Decision; snapshot: unknown }): Promise<void>;
+  recordDecision(input: { proposalRowId: number; decision: Decision; summary?: DecisionSummary; snapshot: unknown }): Promise<void>;
   latestDecision(rowId: number): Promise<StoredDecision | null>;
   decisions(rowId: number): Promise<StoredDecision[]>;
 

@@ -142,8 +142,8 @@ type SigningCheck =
  * the re-valued withdrawal, so the ledger holds exactly what is signed. Caller holds the proposal lock.
  */
 async function checkBeforeSigning(wf: Workflow, row: ProposalRecord, loaded: LoadedPolicy): Promise<SigningCheck> {
-  const { facts, decision, now } = await wf.freshDecision(row, loaded);
-  await wf.store.recordDecision({ proposalRowId: row.rowId, decision, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
+  const { facts, decision, summary, now } = await wf.freshDecision(row, loaded);
+  await wf.store.recordDecision({ proposalRowId: row.rowId, decision, summary, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
   const failed = decision.rules.filter((r) => r.outcome === 'fail');
   if (failed.length > 0) return { kind: 'deny', decision, reason: failed.map((r) => `${r.id}: ${r.reason}`).join('; ') };
   if (!decision.allowed || decision.digest === null) return { kind: 'wait' };

@@ -14,6 +14,7 @@ import { decimalToBaseUnits } from '../policy/amounts.ts';
 import type { Decision } from '../policy/decision.ts';
 import { decide } from '../policy/engine.ts';
 import type { Facts } from '../policy/facts.ts';
+import type { DecisionSummary } from '../policy/summary.ts';
 import { gatherFacts, type LossRecords } from '../policy/gather.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
 import { verifyLossForRecording } from '../policy/loss-recording.ts';
@@ -238,7 +239,7 @@ export class Workflow {
   }
 
   /** Reads the facts and decides, without changing anything (the signing-time check records it). */
-  async freshDecision(row: ProposalRecord, loaded: LoadedPolicy, seed?: AccountMap): Promise<{ facts: Facts; decision: Decision; now: Date }> {
+  async freshDecision(row: ProposalRecord, loaded: LoadedPolicy, seed?: AccountMap): Promise<{ facts: Facts; decision: Decision; summary: DecisionSummary; now: Date }> {
     const facts = await gatherFacts({
       ...(seed ? { seed } : {}),
       source: this.chain,
@@ -247,7 +248,7 @@ export class Workflow {
       records: this.records,
     });
     const now = this.now();
-    return { facts, decision: decide(facts, loaded.policy, now), now };
+    return { facts, ...decide(facts, loaded.policy, now), now };
   }
 
   private async decideLocked(rowId: number, cause: TransitionCause, why: string, seed?: AccountMap): Promise<ProposalRecord> {
@@ -258,8 +259,8 @@ export class Workflow {
       this.log.warn({ proposal: row.id }, 'no policy covers this proposal any more; it stays as it is');
       return row;
     }
-    const { facts, decision, now } = await this.freshDecision(row, loaded, seed);
-    await this.store.recordDecision({ proposalRowId: rowId, decision, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
+    const { facts, decision, summary, now } = await this.freshDecision(row, loaded, seed);
+    await this.store.recordDecision({ proposalRowId: rowId, decision, summary, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
     let allowed = decision.allowed;
     let reason = allowed ? 'every rule passes' : decision.rules.filter((r) => r.outcome !== 'pass').map((r) => `${r.id}: ${r.reason}`).join('; ');
     if (allowed) {

@@ -46,7 +46,7 @@ const VALUE_OF_PENDING = 9_820n * ONE; // 10,000 kTokens × 0.982
 const stranger = (name: string): Address => address(Keypair.fromSeed(Buffer.alloc(32, name.length + 7)).publicKey.toBase58());
 
 function run(o: ScenarioOptions = {}, policy: Policy = examplePolicy()): Decision {
-  return decide(scenarioFacts(o), policy, SCENARIO_NOW);
+  return decide(scenarioFacts(o), policy, SCENARIO_NOW).decision;
 }
 function rule(d: Decision, id: string) {
   const r = d.rules.find((x) => x.id === id);
@@ -96,7 +96,7 @@ describe('decision', () => {
 
   it('the id changes with the clock', () => {
     const facts = scenarioFacts();
-    expect(decide(facts, examplePolicy(), SCENARIO_NOW).id).not.toBe(decide(facts, examplePolicy(), new Date('2026-11-30T12:00:01Z')).id);
+    expect(decide(facts, examplePolicy(), SCENARIO_NOW).decision.id).not.toBe(decide(facts, examplePolicy(), new Date('2026-11-30T12:00:01Z')).decision.id);
   });
 
   it('denies the sandbox proposal that pays a non-escrow account', () => {
@@ -292,7 +292,7 @@ describe('lookup-tables', () => {
     const built = run(hidden(full), allow());
     expect(built.allowed).toBe(true);
     const shrunk = lookupTableAccount({ addresses: [], authority: null, address: full.address });
-    const d = decide(scenarioFacts({ ...hidden(full), accounts: [shrunk] }), allow(), SCENARIO_NOW);
+    const d = decide(scenarioFacts({ ...hidden(full), accounts: [shrunk] }), allow(), SCENARIO_NOW).decision;
     expectDenied(d, 'lookup-tables', 'fail', /lacks index/);
     expect(d.digest).toBeNull();
   });
@@ -398,7 +398,7 @@ describe('loss-event', () => {
   it('is unknown when the stored transaction is not available', () => {
     const loss = sandboxLoss();
     const facts = scenarioFacts({ losses: [loss] });
-    const d = decide({ ...facts, transactions: new Map() }, examplePolicy(), SCENARIO_NOW);
+    const d = decide({ ...facts, transactions: new Map() }, examplePolicy(), SCENARIO_NOW).decision;
     expectDenied(d, 'loss-event', 'unknown');
   });
   it('passes when one of several events verifies, leaving the others out of the remaining loss', () => {

@@ -16,10 +16,10 @@ const dir = mkdtempSync(join(tmpdir(), 'backstop-snapshot-'));
 async function roundTrip(o: ScenarioOptions) {
   const facts = scenarioFacts(o);
   const policy = examplePolicy();
-  const original = decide(facts, policy, SCENARIO_NOW);
+  const original = decide(facts, policy, SCENARIO_NOW).decision;
   const json = JSON.parse(JSON.stringify(buildSnapshot({ facts, policy, now: SCENARIO_NOW })));
   const loaded = await parseSnapshot(json, dir);
-  return { original, replayed: decide(loaded.facts, loaded.policy, loaded.now), json };
+  return { original, replayed: decide(loaded.facts, loaded.policy, loaded.now).decision, json };
 }
 
 describe('snapshot capture and replay', () => {
@@ -58,7 +58,7 @@ describe('snapshot capture and replay', () => {
   it('reads the policy from a path relative to the snapshot', async () => {
     const { json, original } = await roundTrip({});
     const loaded = await parseSnapshot({ ...json, policy: '../../../policies/example.yaml' }, join(process.cwd(), 'test', 'policy', 'x'));
-    expect(decide(loaded.facts, loaded.policy, loaded.now).id).toBe(original.id);
+    expect(decide(loaded.facts, loaded.policy, loaded.now).decision.id).toBe(original.id);
   });
 });
 

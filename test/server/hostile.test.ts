@@ -64,11 +64,11 @@ describe('a signature field with a character outside base58', () => {
     '88 zeros': '0'.repeat(88),
   };
   for (const [what, signature] of Object.entries(variants)) {
-    it(`${what}: 400 invalid-request naming \`signature\`, nothing stored`, async () => {
+    it(`${what}: 422 invalid-value naming \`signature\`, nothing stored`, async () => {
       const before = await domainState(api.store);
       const r = await send(api, { path: '/v1/loss-events', body: lossBody({ signature }) });
-      expect(r.status).toBe(400);
-      expect(r.body.error.code).toBe('invalid-request');
+      expect(r.status).toBe(422);
+      expect(r.body.error.code).toBe('invalid-value');
       expect(r.body.error.details).toEqual([{ path: 'signature', message: expect.stringContaining('base58') }]);
       expect(await domainState(api.store)).toBe(before);
     });

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/policy/decision.ts';
 import { readAuditHead, verifyAudit } from '../../src/store/audit.ts';
 import { AlreadyDone, Conflict, InstanceLocked, InvalidTransition, NotFound, SchemaTooNew, StaleState, StoreUnavailable } from '../../src/store/errors.ts';
-import { CURRENT_SCHEMA_VERSION } from '../../src/store/migrations.ts';
+import { CURRENT_SCHEMA_VERSION, MIGRATIONS } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import { PostgresEngine } from '../../src/store/postgres.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
@@ -50,11 +50,11 @@ describeEngines('store', (engine) => {
     it('apply at open and are recorded in schema_migrations', async () => {
       expect(await store.schemaVersion()).toBe(CURRENT_SCHEMA_VERSION);
       const rows = await store.sql.read.all('SELECT version, name FROM schema_migrations ORDER BY version');
-      expect(rows.map((r) => Number(r.version))).toEqual([1]);
+      expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
       // Reopening applies nothing twice.
       const again = await another();
       expect(await again.schemaVersion()).toBe(CURRENT_SCHEMA_VERSION);
-      expect((await store.sql.read.all('SELECT version FROM schema_migrations')).length).toBe(1);
+      expect((await store.sql.read.all('SELECT version FROM schema_migrations')).length).toBe(MIGRATIONS.length);
     });
 
     it('refuse a database whose schema version is newer than this backstop', async () => {

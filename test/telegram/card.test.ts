@@ -11,7 +11,7 @@ import { cardActions, MAX_MESSAGE_CHARS, renderCard, type CardInput } from '../.
 import { tally } from '../../src/workflow/quorum.ts';
 
 const policy = examplePolicy();
-const decision = decide(scenarioFacts(), policy, SCENARIO_NOW);
+const decision = decide(scenarioFacts(), policy, SCENARIO_NOW).decision;
 
 function input(o: { state?: ProposalState; claim?: string; hold?: boolean; transition?: Partial<TransitionRecord>; rejection?: CardInput['rejection']; rowId?: number; epoch?: number; policyName?: string } = {}): CardInput {
   const row: ProposalRecord = {
@@ -58,7 +58,7 @@ describe('card content', () => {
   });
 
   it('shows ❌ and ❔ rules with their reasons', () => {
-    const denied = decide(scenarioFacts({ instructions: withdrawalInstructions({ amount: PENDING_AMOUNT, destination: SANDBOX.outsiderSharesAta }) }), policy, SCENARIO_NOW);
+    const denied = decide(scenarioFacts({ instructions: withdrawalInstructions({ amount: PENDING_AMOUNT, destination: SANDBOX.outsiderSharesAta }) }), policy, SCENARIO_NOW).decision;
     const unknownRule = { ...denied, rules: denied.rules.map((r, i) => (i === 0 ? { ...r, outcome: 'unknown' as const, reason: 'rpc down' } : r)) };
     const { text } = renderCard({ ...input({ state: 'denied' }), decision: unknownRule });
     expect(text).toContain('❔ proposal-account — rpc down');
