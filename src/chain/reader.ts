@@ -55,6 +55,22 @@ export interface SimulationResult {
   readonly unitsConsumed: number | null;
 }
 
+/** One `getProgramAccounts` query: the accounts of `program` matching every filter (`bytes` base58). */
+export interface ProgramAccountsQuery {
+  readonly program: Address;
+  readonly filters: readonly ({ readonly dataSize: number } | { readonly memcmp: { readonly offset: number; readonly bytes: string } })[];
+}
+
+/** The answer to one {@link ProgramAccountsQuery}. */
+export type ProgramAccountsResult = { readonly kind: 'found'; readonly accounts: readonly AccountData[] } | { readonly kind: 'unavailable'; readonly error: string };
+
+/** What {@link ChainReader.readBatch} answers: the accounts, each query's accounts, and the slot the node read them at. */
+export interface BatchReadResult {
+  readonly slot: bigint | null;
+  readonly accounts: ReadonlyMap<Address, AccountResult>;
+  readonly programAccounts: readonly ProgramAccountsResult[];
+}
+
 /** The network answered with an HTTP error status (thrown from the fetch wrapper). */
 class HttpStatusError extends Error {
   constructor(readonly status: number, statusText: string) {
@@ -228,6 +244,62 @@ export class ChainReader implements AccountSource {
     return { kind: 'found', signatures };
   }
 
+  /**
+   * Reads up to 100 `addresses` and runs every `getProgramAccounts` query in ONE HTTP request (a
+   * JSON-RPC batch), so a watcher of many vaults costs one round trip. Never throws: a failed
+   * request makes everything `unavailable`, a failed call only its own part.
+   */
+  async readBatch(addresses: readonly Address[], queries: readonly ProgramAccountsQuery[] = []): Promise<BatchReadResult> {
+    const unique = [...new Set(addresses)];
+    if (unique.length > MAX_ACCOUNTS_PER_REQUEST) throw new RangeError(`readBatch reads at most ${MAX_ACCOUNTS_PER_REQUEST} accounts, asked ${unique.length}`);
+    const config = { encoding: 'base64', commitment: this.commitment };
+    const calls = [
+      ...(unique.length > 0 ? [{ methodName: 'getMultipleAccounts', args: [unique, config] }] : []),
+      ...queries.map((q) => ({ methodName: 'getProgramAccounts', args: [q.program, { ...config, withContext: true, filters: q.filters }] })),
+    ];
+    const down = (error: string): BatchReadResult => ({
+      slot: null,
+      accounts: new Map(unique.map((a) => [a, { kind: 'unavailable', error }] as const)),
+      programAccounts: queries.map(() => ({ kind: 'unavailable', error })),
+    });
+    if (calls.length === 0) return down('nothing asked');
+    const batch = (this.connection as unknown as { _rpcBatchRequest(r: { methodName: string; args: unknown[] }[]): Promise<unknown[]> })._rpcBatchRequest;
+    const r = await this.attempt('batch', () => batch(calls));
+    if (!r.ok) return down(r.error);
+    if (!Array.isArray(r.value) || r.value.length !== calls.length) return down(`the node answered ${Array.isArray(r.value) ? r.value.length : 'no'} results for ${calls.length} calls`);
+    const answers = r.value as { result?: { context?: { slot?: unknown }; value?: unknown }; error?: { message?: unknown } }[];
+    const failed = (a: (typeof answers)[number] | undefined) => (a?.error ? `${String(a.error.message ?? 'JSON-RPC error')}` : typeof a?.result !== 'object' || a.result === null ? 'no result' : null);
+    let slot: bigint | null = null;
+    const accounts = new Map<Address, AccountResult>();
+    if (unique.length > 0) {
+      const a = answers[0];
+      const why = failed(a) ?? (Array.isArray(a?.result?.value) && a.result.value.length === unique.length ? null : 'the node answered a different number of accounts');
+      const s = a?.result?.context?.slot;
+      if (typeof s === 'number' && Number.isSafeInteger(s)) slot = BigInt(s);
+      unique.forEach((addr, i) => {
+        if (why !== null) return accounts.set(addr, { kind: 'unavailable', error: `getMultipleAccounts: ${why}` });
+        const json = (a!.result!.value as unknown[])[i];
+        if (json === null) return accounts.set(addr, { kind: 'missing' });
+        const account = rpcAccount(addr, json);
+        accounts.set(addr, account ? { kind: 'found', account } : { kind: 'unavailable', error: `getMultipleAccounts answered a malformed account for ${addr}` });
+      });
+    }
+    const programAccounts = queries.map((q, i): ProgramAccountsResult => {
+      const a = answers[i + (unique.length > 0 ? 1 : 0)];
+      const why = failed(a) ?? (Array.isArray(a?.result?.value) ? null : 'no list of accounts');
+      if (why !== null) return { kind: 'unavailable', error: `getProgramAccounts ${q.program}: ${why}` };
+      const list: AccountData[] = [];
+      for (const e of a!.result!.value as { pubkey?: unknown; account?: unknown }[]) {
+        const account = typeof e?.pubkey === 'string' && isAddress(e.pubkey) ? rpcAccount(e.pubkey, e.account) : null;
+        if (!account) return { kind: 'unavailable', error: `getProgramAccounts ${q.program} answered a malformed account` };
+        list.push(account);
+      }
+      if (slot === null && typeof a?.result?.context?.slot === 'number') slot = BigInt(a.result.context.slot);
+      return { kind: 'found', accounts: list };
+    });
+    return { slot, accounts, programAccounts };
+  }
+
   /** The latest blockhash and the last block height at which a transaction using it can land. */
   async getLatestBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number }> {
     return this.must('getLatestBlockhash', () => this.connection.getLatestBlockhash(this.commitment));
@@ -378,6 +450,14 @@ export class ChainReader implements AccountSource {
     for (const part of this.secretParts) text = text.split(part).join('…');
     return text;
   }
+}
+
+/** An account of a JSON-RPC answer (base64 data), or null when it is malformed. */
+function rpcAccount(addr: Address, a: unknown): AccountData | null {
+  const j = a as { data?: unknown; owner?: unknown; lamports?: unknown; executable?: unknown } | null;
+  const data = Array.isArray(j?.data) && j.data[1] === 'base64' && typeof j.data[0] === 'string' ? j.data[0] : null;
+  if (j === null || data === null || typeof j.owner !== 'string' || !isAddress(j.owner) || typeof j.lamports !== 'number' || !Number.isSafeInteger(j.lamports) || j.lamports < 0) return null;
+  return { address: addr, owner: address(j.owner), lamports: BigInt(j.lamports), data: new Uint8Array(Buffer.from(data, 'base64')), executable: j.executable === true };
 }
 
 /** One post-simulation account of a `simulateTransaction` answer (base64 data), or ChainUnavailable. */

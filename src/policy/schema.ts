@@ -7,6 +7,8 @@
  * durations (`limits.window`, `approvals.ttl`, `approvals.remindEvery`) as plain integer SECONDS;
  * `limits.maxPerProposal`/`maxPerWindow` kept as the decimal strings written — the token's decimals are
  * unknown here, so "more decimals than the token has" is judged by the `limits` rule (SPEC §4.1).
+ * The optional `insurancePool.minDepthRatio` and `insurancePool.reserves` (read by `backstop pool check`
+ * and the guardian) have no default: absent, they are absent from the parsed form and its revision.
  */
 import { getBase58Encoder, isAddress, type Address } from '@solana/kit';
 import { z } from 'zod';
@@ -80,6 +82,16 @@ const limitSchema = z
   })
   .regex(DECIMAL_RE, { error: 'must be a decimal amount like "250000" or "250000.5" (no sign, exponent, spaces or separators)' });
 
+/** A fraction of the vault's TVL as written ("0.05"): a decimal string from 0 to 1. */
+const ratioSchema = z
+  .string({
+    error: (iss) =>
+      typeof iss.input === 'number'
+        ? `write it as a quoted string, e.g. "${String(iss.input)}" (a YAML number loses precision)`
+        : `must be a quoted decimal string like "0.05", found ${describe(iss.input)}`,
+  })
+  .regex(/^(0(\.[0-9]+)?|1(\.0+)?)$/, { error: 'must be a decimal fraction from 0 to 1 like "0.05" for 5% of the vault’s TVL (no sign, exponent or percent)' });
+
 const durationSchema = z
   .string({ error: expected('a duration like 7d, 24h, 30m or 90s') })
   .regex(DURATION_RE, { error: 'must be a duration like 7d, 24h, 30m or 90s (a positive whole number then s, m, h or d)' })
@@ -104,6 +116,8 @@ const memberSchema = obj({ name: text(), telegramId: telegramUserId });
 export const PolicySchema = obj({
   version: z.literal(1, { error: (iss) => (iss.input === undefined ? 'required' : 'must be 1 (the only policy format version)') }),
   name: text(),
+  // Optional: the underlying token's symbol for amounts on screens (kTokens show as k + symbol); absent changes no revision.
+  symbol: z.string().regex(/^[A-Za-z0-9.$_-]{1,12}$/, { error: 'a token symbol: 1 to 12 letters, digits or . $ _ -' }).optional(),
   vault: addressSchema,
   insurancePool: obj({
     farm: addressSchema,
@@ -113,6 +127,9 @@ export const PolicySchema = obj({
     timeLock: intIn(0, MAX_TIME_LOCK, `an integer number of seconds between 0 and ${MAX_TIME_LOCK}`),
     farmAdmins: list(addressSchema).default(() => []),
     allowFullDrain: z.boolean({ error: expected('true or false') }).default(false),
+    // Optional without defaults: absent keys stay absent, so existing policies keep their revision.
+    minDepthRatio: ratioSchema.optional(),
+    reserves: list(addressSchema).optional(),
   }),
   cosigner: addressSchema,
   curators: obj({

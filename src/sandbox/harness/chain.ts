@@ -122,6 +122,14 @@ export class HarnessChain {
     return { address: addr, owner: a.programAddress as string as Address, lamports: a.lamports, data: new Uint8Array(a.data), executable: a.executable };
   }
 
+  /** Every account `program` owns (zero-lamport ones are gone, as on a validator), for `getProgramAccounts`. */
+  programAccounts(program: Address): AccountData[] {
+    return this.svm
+      .getProgramAccounts(program as Parameters<LiteSVM['getProgramAccounts']>[0])
+      .filter((a) => a.lamports > 0n)
+      .map((a) => ({ address: a.address as string as Address, owner: program, lamports: a.lamports, data: new Uint8Array(a.data), executable: a.executable }));
+  }
+
   setAccount(a: AccountData): void {
     this.svm.setAccount({
       address: a.address,

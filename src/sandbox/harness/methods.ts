@@ -2,7 +2,7 @@
  * The JSON-RPC methods the harness serves: exactly what backstop (through web3.js v1) uses, with
  * result shapes that web3.js's response validation accepts.
  */
-import { isAddress, type Address } from '@solana/kit';
+import { getBase58Encoder, isAddress, type Address } from '@solana/kit';
 import { accountJson, MAX_SIGNATURES_LIMIT, type HarnessChain } from './chain.ts';
 import type { Faults } from './faults.ts';
 import { decodeWire, RpcError } from './wire.ts';
@@ -46,6 +46,15 @@ export function rpcMethods(chain: HarnessChain, faults: Faults): ReadonlyMap<str
       checkReadable(addrs);
       const config = configParam(p[1]);
       return ctx(addrs.map((a) => readAccount(a, config)));
+    },
+    getProgramAccounts: (p) => {
+      const program = addressParam(p[0]);
+      const config = configParam(p[1]);
+      const filters = programAccountFilters(config['filters']);
+      const matching = chain.programAccounts(program).filter((a) => !faults.hidden.has(a.address) && filters.every((f) => f(a.data)));
+      checkReadable(matching.map((a) => a.address));
+      const list = matching.map((a) => ({ pubkey: a.address, account: readAccount(a.address, config) }));
+      return config['withContext'] === true ? ctx(list) : list;
     },
     getBalance: (p) => {
       const addr = addressParam(p[0]);
@@ -125,6 +134,33 @@ export function rpcMethods(chain: HarnessChain, faults: Faults): ReadonlyMap<str
     },
   };
   return new Map(Object.entries(table));
+}
+
+/** `getProgramAccounts` filters as a validator takes them: `dataSize`, and `memcmp` with base58 (default) or base64 bytes. */
+function programAccountFilters(v: unknown): ((data: Uint8Array) => boolean)[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.length > 4) throw new RpcError(-32602, 'Invalid params: filters must be an array of at most 4');
+  return v.map((f: unknown) => {
+    const filter = f as { dataSize?: unknown; memcmp?: { offset?: unknown; bytes?: unknown; encoding?: unknown } } | null;
+    if (typeof filter?.dataSize === 'number' && Number.isInteger(filter.dataSize) && filter.dataSize >= 0) {
+      const size = filter.dataSize;
+      return (data: Uint8Array) => data.length === size;
+    }
+    const m = filter?.memcmp;
+    if (m && typeof m.offset === 'number' && Number.isInteger(m.offset) && m.offset >= 0 && typeof m.bytes === 'string') {
+      const encoding = m.encoding ?? 'base58';
+      if (encoding !== 'base58' && encoding !== 'base64') throw new RpcError(-32602, `Invalid params: memcmp encoding ${String(encoding)}`);
+      let bytes: Uint8Array;
+      try {
+        bytes = encoding === 'base64' ? new Uint8Array(Buffer.from(m.bytes, 'base64')) : new Uint8Array(getBase58Encoder().encode(m.bytes));
+      } catch {
+        throw new RpcError(-32602, 'Invalid params: memcmp bytes are not valid base58');
+      }
+      const offset = m.offset;
+      return (data: Uint8Array) => data.length >= offset + bytes.length && bytes.every((b, i) => data[offset + i] === b);
+    }
+    throw new RpcError(-32602, 'Invalid params: each filter must be { dataSize } or { memcmp: { offset, bytes } }');
+  });
 }
 
 function addressParam(v: unknown): Address {
