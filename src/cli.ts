@@ -9,6 +9,7 @@ import { registerInspect } from './cli/inspect.ts';
 import { registerLoss } from './cli/loss.ts';
 import { registerStart } from './cli/start.ts';
 import { registerPolicy } from './cli/policy.ts';
+import { registerPrograms } from './cli/programs.ts';
 import { registerVersion } from './cli/version.ts';
 import { registerWebhook } from './cli/webhook.ts';
 import { registerAudit } from './cli/audit.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerWebhook(program);
   registerAudit(program);
+  registerPrograms(program);
   return program;
 }
 
