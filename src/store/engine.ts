@@ -4,7 +4,18 @@
  * driver's failures into `StoreUnavailable` (unreachable, dropped, busy) or `UniqueViolation`.
  */
 import type { Dialect } from './migrations.ts';
-import type { AcquiredLock, InstanceLockInfo } from './types.ts';
+
+export interface InstanceLockInfo {
+  /** Human-readable holder, e.g. `pid 123 on host-a since 2026-…`. */
+  readonly holder: string;
+  readonly pid: number | null;
+  readonly host: string | null;
+}
+
+export interface AcquiredLock {
+  /** Set when a stale lock (its pid no longer alive) was taken over. */
+  readonly tookOverFrom: InstanceLockInfo | null;
+}
 
 export type SqlValue = string | number | bigint | null | Uint8Array;
 // Rows are read through the typed converters of the store; columns are whatever the driver returns.

@@ -5,10 +5,10 @@
 import type { Address } from '@solana/kit';
 import type { LossRecords } from '../policy/gather.ts';
 import type { LedgerRow, LossEvent, StoredTransaction } from '../policy/facts.ts';
-import type { Store } from './types.ts';
+import type { LossLedgerRepository } from './loss-ledger.ts';
 
-/** Adapts a store to `LossRecords`. */
-export function lossRecordsFrom(store: Store): LossRecords {
+/** Adapts the loss-and-ledger repository to `LossRecords`. */
+export function lossRecordsFrom(store: Pick<LossLedgerRepository, 'lossEventsForVault' | 'ledgerForVault' | 'lossTransaction'>): LossRecords {
   return {
     lossEvents: (vault: Address): Promise<readonly LossEvent[]> => store.lossEventsForVault(vault),
     ledger: (vault: Address): Promise<readonly LedgerRow[]> => store.ledgerForVault(vault),

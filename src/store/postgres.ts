@@ -6,10 +6,9 @@
  */
 import { hostname } from 'node:os';
 import pg from 'pg';
-import { UniqueViolation, type LockName, type Row, type SqlConn, type SqlEngine, type SqlValue } from './engine.ts';
+import { UniqueViolation, type AcquiredLock, type InstanceLockInfo, type LockName, type Row, type SqlConn, type SqlEngine, type SqlValue } from './engine.ts';
 import { InstanceLocked, StoreUnavailable } from './errors.ts';
 import { migrate, SqlStore, type SqlStoreOptions } from './sql-store.ts';
-import type { AcquiredLock, InstanceLockInfo } from './types.ts';
 
 /** Advisory lock namespaces (first key of the two-int form). */
 const INSTANCE_NS = 0x62616b01;

@@ -13,10 +13,9 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { databaseIdentity, resolveAnchorFile } from './anchor.ts';
-import { UniqueViolation, type LockName, type Row, type SqlConn, type SqlEngine, type SqlValue } from './engine.ts';
+import { UniqueViolation, type AcquiredLock, type InstanceLockInfo, type LockName, type Row, type SqlConn, type SqlEngine, type SqlValue } from './engine.ts';
 import { InstanceLocked, StoreUnavailable } from './errors.ts';
 import { migrate, SqlStore, type SqlStoreOptions } from './sql-store.ts';
-import type { AcquiredLock, InstanceLockInfo } from './types.ts';
 
 export const DEFAULT_SQLITE_PATH = './data/backstop.db';
 
