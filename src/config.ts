@@ -7,7 +7,10 @@ export const REQUIRED_IN_PRODUCTION = ['SOLANA_RPC_URL', 'TELEGRAM_BOT_TOKEN', '
 
 export interface ProductionConfig {
   readonly mode: 'production';
+  /** The first of `rpcUrls`. */
   readonly rpcUrl: string;
+  /** `SOLANA_RPC_URL`, comma-separated: every provider a decision must agree on (issue 13 §4). */
+  readonly rpcUrls: readonly string[];
   readonly telegram: { readonly token: string; readonly apiRoot?: string; readonly webhookUrl?: string; readonly webhookSecret?: string };
   readonly cosignerKeypair: string;
   readonly feePayerKeypair?: string;
@@ -62,6 +65,29 @@ export function auditAnchorUrl(env: NodeJS.ProcessEnv): string | undefined {
   return url.toString();
 }
 
+/**
+ * `SOLANA_RPC_URL`'s endpoints (comma-separated, each an http(s) URL, no repeats). Messages name an
+ * entry by its place only: the URL may carry an API key.
+ */
+export function parseRpcUrls(text: string, name = 'SOLANA_RPC_URL'): string[] {
+  const entries = text.split(',').map((e) => e.trim());
+  const urls: string[] = [];
+  entries.forEach((entry, i) => {
+    const place = entries.length > 1 ? `entry ${i + 1} of ${name}` : name;
+    if (entry === '') throw new ConfigError(`${place} is empty: list the RPC endpoints separated by commas, e.g. https://a.example,https://b.example`);
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new ConfigError(`${place} is not a URL: give an http:// or https:// RPC endpoint`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${place} must be an http:// or https:// RPC endpoint, not ${url.protocol}`);
+    if (urls.includes(entry)) throw new ConfigError(`${place} repeats an earlier endpoint: each provider must be listed once`);
+    urls.push(entry);
+  });
+  return urls;
+}
+
 function parsePort(text: string | undefined, fallback: number | undefined): number | undefined {
   if (text === undefined) return fallback;
   if (!/^[0-9]+$/.test(text) || Number(text) > 65535) throw new ConfigError(`PORT must be a port number (0 for a free one), got "${text}"`);
@@ -87,9 +113,11 @@ export function readConfig(env: NodeJS.ProcessEnv, options: { sandbox?: boolean 
   const webhookSecret = set(env, 'TELEGRAM_WEBHOOK_SECRET');
   if (webhookUrl && !webhookSecret) throw new ConfigError('TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (checked against X-Telegram-Bot-Api-Secret-Token)');
   const opt = <K extends string>(key: K, value: string | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, string>));
+  const rpcUrls = parseRpcUrls(set(env, 'SOLANA_RPC_URL')!);
   return {
     mode: 'production',
-    rpcUrl: set(env, 'SOLANA_RPC_URL')!,
+    rpcUrl: rpcUrls[0]!,
+    rpcUrls,
     telegram: {
       token: set(env, 'TELEGRAM_BOT_TOKEN')!,
       ...opt('apiRoot', set(env, 'TELEGRAM_API_ROOT')),

@@ -6,6 +6,7 @@
 import type { Address } from '@solana/kit';
 import express from 'express';
 import { anchorPublisher } from './anchor-publisher.ts';
+import type { MultiRpc } from './chain/multi-rpc.ts';
 import type { ChainReader } from './chain/reader.ts';
 import { ChainCoSigner } from './cosign/cosigner.ts';
 import { ChainProposalCreator } from './cosign/creator.ts';
@@ -27,7 +28,8 @@ import { Workflow } from './workflow/workflow.ts';
 
 export interface ServiceParts {
   readonly store: SqlStore;
-  readonly chain: ChainReader;
+  /** One RPC provider, or several that must agree (SOLANA_RPC_URL, comma-separated). */
+  readonly chain: ChainReader | MultiRpc;
   readonly policies: PolicyRegistry;
   readonly signer: Signer;
   readonly feePayer?: Signer;

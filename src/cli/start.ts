@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ChainReader } from '../chain/reader.ts';
+import { openChain } from '../chain/multi-rpc.ts';
 import { ConfigError, readConfig, type ProductionConfig, type SandboxConfig } from '../config.ts';
 import { CosignerKeyMismatch, loadCosignerKey, loadFeePayerKey } from '../cosign/signer.ts';
 import { createLogger } from '../log.ts';
@@ -35,7 +35,7 @@ async function startProduction(config: ProductionConfig): Promise<RunningService
   const store = await openStore({ ...(config.database ? { database: config.database } : {}), auditKey, ...(config.auditHeadFile ? { headFile: config.auditHeadFile } : {}) });
   return startService({
     store,
-    chain: new ChainReader({ rpcUrl: config.rpcUrl }),
+    chain: openChain(config.rpcUrls, { log }),
     policies,
     signer,
     ...(feePayer ? { feePayer } : {}),

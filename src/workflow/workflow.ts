@@ -9,15 +9,12 @@ import type { Address } from '@solana/kit';
 import { decodeMultisig } from '../chain/accounts/squads.ts';
 import { ChainUnavailable } from '../chain/errors.ts';
 import { proposalAddresses } from '../chain/proposal.ts';
-import { readAccount, type AccountMap } from '../chain/types.ts';
+import { readAccount, type AccountMap, type AccountSource } from '../chain/types.ts';
 import { decimalToBaseUnits } from '../policy/amounts.ts';
 import type { Decision } from '../policy/decision.ts';
 import { decide } from '../policy/engine.ts';
-import type { Facts } from '../policy/facts.ts';
-import type { DecisionSummary } from '../policy/summary.ts';
 import { gatherFacts, type LossRecords } from '../policy/gather.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
-import { verifyLossForRecording } from '../policy/loss-recording.ts';
 import type { PolicyRegistry } from '../policy/registry.ts';
 import { buildSnapshot } from '../policy/snapshot.ts';
 import { NotFound } from '../store/errors.ts';
@@ -26,6 +23,7 @@ import type { JsonInput, ProposalRecord, Store, StoredLossEvent, TransitionCause
 import { unknownMultisig, unknownVault, WorkflowRefusal } from './errors.ts';
 import { KeyedMutex } from './mutex.ts';
 import type { AuditAnchor, CoSigner, Log, Notifier, ProposalCreator, WorkflowChain } from './ports.ts';
+import { decideOnEveryProvider, verifyLossOnEveryProvider, type FreshDecision } from './providers.ts';
 import { ledgerEffect } from './release.ts';
 import { checkTransition, isFinal, type ProposalState } from './states.ts';
 import { deadline as deadlineOf, nextReminder } from './timers.ts';
@@ -132,7 +130,7 @@ export class Workflow {
     if (existing.some((e) => e.signature === input.signature && e.reserve === input.reserve)) {
       throw new WorkflowRefusal(409, 'loss-event-exists', `a loss event for ${input.signature} on reserve ${input.reserve} is already recorded for this vault`);
     }
-    const verified = await verifyLossForRecording({ chain: this.chain, ...input });
+    const verified = await verifyLossOnEveryProvider(this, input, loaded.policy.telegram.chatId);
     const event = await this.store.recordLossEvent({
       vault: verified.vault,
       reserve: verified.reserve,
@@ -239,10 +237,16 @@ export class Workflow {
   }
 
   /** Reads the facts and decides, without changing anything (the signing-time check records it). */
-  async freshDecision(row: ProposalRecord, loaded: LoadedPolicy, seed?: AccountMap): Promise<{ facts: Facts; decision: Decision; summary: DecisionSummary; now: Date }> {
+  async freshDecision(row: ProposalRecord, loaded: LoadedPolicy, seed?: AccountMap): Promise<FreshDecision> {
+    // Several RPC providers: each decides on its own snapshot, and only their agreement allows (issue 13 §4).
+    const everywhere = await decideOnEveryProvider(this, { id: row.id, chatId: loaded.policy.telegram.chatId }, (source) => this.decideOn(source, row, loaded));
+    return everywhere ?? this.decideOn(this.chain, row, loaded, seed);
+  }
+
+  private async decideOn(source: AccountSource, row: ProposalRecord, loaded: LoadedPolicy, seed?: AccountMap): Promise<FreshDecision> {
     const facts = await gatherFacts({
       ...(seed ? { seed } : {}),
-      source: this.chain,
+      source,
       ref: { multisig: row.multisig, transactionIndex: row.transactionIndex, ...(row.lossEventId ? { lossEventId: row.lossEventId } : {}) },
       policy: loaded.policy,
       records: this.records,
