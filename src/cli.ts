@@ -9,6 +9,7 @@ import { registerInspect } from './cli/inspect.ts';
 import { registerLoss } from './cli/loss.ts';
 import { registerStart } from './cli/start.ts';
 import { registerPolicy } from './cli/policy.ts';
+import { registerPool } from './cli/pool.ts';
 import { registerPrograms } from './cli/programs.ts';
 import { registerVersion } from './cli/version.ts';
 import { registerWebhook } from './cli/webhook.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerLoss(program);
   registerPolicy(program);
+  registerPool(program);
   registerWebhook(program);
   registerAudit(program);
   registerPrograms(program);

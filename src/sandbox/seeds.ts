@@ -48,6 +48,8 @@ export const SANDBOX_KEYPAIRS = {
   distributorBase: kp('distributor-base'),
   outsider: kp('outsider-wallet'),
   curatorWallet: kp('curator-wallet'),
+  misconfiguredVault: kp('kvault-misconfigured'),
+  misconfiguredFarm: kp('farm-misconfigured'),
 } as const;
 
 const K = SANDBOX_KEYPAIRS;
@@ -57,6 +59,9 @@ const tokenMint = addr(K.tokenMint);
 const sharesMint = pda([Buffer.from('shares'), pk(vault).toBuffer()], PROGRAMS.kvault);
 const multisigPda = address(multisig.getMultisigPda({ createKey: K.multisigCreateKey.publicKey })[0].toBase58());
 const vaultPda = address(multisig.getVaultPda({ multisigPda: pk(multisigPda), index: 0 })[0].toBase58());
+const misconfiguredVault = addr(K.misconfiguredVault);
+const misconfiguredFarm = addr(K.misconfiguredFarm);
+const misconfiguredSharesMint = pda([Buffer.from('shares'), pk(misconfiguredVault).toBuffer()], PROGRAMS.kvault);
 const distributorVersion = Buffer.alloc(8); // version 0, u64 LE
 const escrowAuthority = pda(
   [Buffer.from('MerkleDistributor'), K.distributorBase.publicKey.toBuffer(), pk(sharesMint).toBuffer(), distributorVersion],
@@ -99,6 +104,13 @@ export const SANDBOX = {
   /** A kToken account that is not an escrow: the destination of the sandbox's denied proposal. */
   outsiderSharesAta: ata(addr(K.outsider), sharesMint),
   curatorWallet: addr(K.curatorWallet),
+  /** A second kvault whose Insurance Pool is set up the way the documented SDK path leaves it: `pool check` fails it. */
+  misconfiguredVault,
+  /** Its FLC farm: `withdraw_authority` unset, a 7-day cooldown, admin the vault admin key. */
+  misconfiguredFarm,
+  misconfiguredSharesMint,
+  misconfiguredFarmVault: pda([Buffer.from('fvault'), pk(misconfiguredFarm).toBuffer(), pk(misconfiguredSharesMint).toBuffer()], PROGRAMS.farms),
+  misconfiguredFarmVaultsAuthority: pda([Buffer.from('authority'), pk(misconfiguredFarm).toBuffer()], PROGRAMS.farms),
 } as const;
 
 /** Telegram ids of the sandbox roster (SPEC §9 sandbox.json). */

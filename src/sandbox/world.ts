@@ -1,7 +1,8 @@
 /**
  * Seeds a sandbox chain (SPEC §9): the vault and its reserve, the FLC farm, the 2-of-2 multisig, an
  * escrow, the vault's invest and the klend loss transactions, one pending proposal with the curator's
- * on-chain vote in place, and a second one at the next index paying a non-escrow kToken account.
+ * on-chain vote in place, and a second one at the next index paying a non-escrow kToken account; the
+ * curator wallet's stake in the pool, and a second, misconfigured vault for `backstop pool check`.
  * Accounts are written with the SDKs' serializers (src/sandbox/fixtures).
  */
 import type { AccountData } from '../chain/types.ts';
@@ -9,6 +10,9 @@ import type { Harness } from './harness/index.ts';
 import { sandboxInvest } from './fixtures/ctoken-history.ts';
 import { DENIED_INDEX, PENDING_AMOUNT, PENDING_INDEX, proposalAccounts, sandboxLoss, worldAccounts } from './fixtures/scenario.ts';
 import { multisigAccount, withdrawalInstructions } from './fixtures/squads.ts';
+import { farmUserStateAccount } from './fixtures/farm.ts';
+import { vaultAccount } from './fixtures/kvault.ts';
+import { misconfiguredVaultAccounts } from './fixtures/misconfigured.ts';
 import { SANDBOX } from './seeds.ts';
 
 export interface SeededWorld {
@@ -21,6 +25,12 @@ export interface SeededWorld {
 export function seedSandboxChain(harness: Harness): SeededWorld {
   const put = (a: AccountData) => harness.setAccount(a);
   worldAccounts().forEach(put);
+  // The healthy vault follows the best practice `pool check` looks for: whitelisted reserves only.
+  put(vaultAccount({ allowAllocationsInWhitelistedReservesOnly: 1, allowInvestInWhitelistedReservesOnly: 1 }));
+  // The curator wallet's stake in the pool: the guardian finds it among the farm's UserStates.
+  put(farmUserStateAccount());
+  // A second vault whose pool `backstop pool check` fails (sandbox.json `misconfiguredVault`).
+  misconfiguredVaultAccounts().forEach(put);
   const [, pendingTx, pendingProposal] = proposalAccounts({ index: PENDING_INDEX, instructions: withdrawalInstructions({ amount: PENDING_AMOUNT }) });
   // The co-signer may also initiate, so create mode works in real mode.
   const multisig = multisigAccount({ transactionIndex: DENIED_INDEX, members: [{ key: SANDBOX.cosigner, mask: 7 }, { key: SANDBOX.curator, mask: 7 }] });
