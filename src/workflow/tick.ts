@@ -4,7 +4,6 @@
  */
 import { currentTally } from './votes.ts';
 import { nextReminder, deadline as deadlineOf } from './timers.ts';
-import { isFinal } from './states.ts';
 import type { Workflow } from './workflow.ts';
 
 const EXPIRABLE = new Set(['received', 'denied', 'awaiting-approval', 'invalidated', 'approved']);
@@ -22,18 +21,18 @@ export async function runDueTimers(wf: Workflow): Promise<number> {
       const rowId = timer.proposalRowId;
       switch (timer.kind) {
         case 'expire':
-          await wf.withProposal(rowId, async () => {
-            const row = await wf.mustGet(rowId);
+          await wf.withProposal(rowId, async (lock) => {
+            const row = await lock.current();
             await wf.store.deleteTimer(timer.id);
             if (EXPIRABLE.has(row.state)) {
-              await wf.transitionLocked(row, 'expired', 'timer', { deadline: timer.dueAt.toISOString() });
+              await lock.transition(row, 'expired', 'timer', { deadline: timer.dueAt.toISOString() });
               await wf.notifier.proposalChanged(rowId);
             }
           });
           break;
         case 'remind':
-          await wf.withProposal(rowId, async () => {
-            const row = await wf.mustGet(rowId);
+          await wf.withProposal(rowId, async (lock) => {
+            const row = await lock.current();
             await wf.store.deleteTimer(timer.id);
             const loaded = wf.policyFor(row);
             if (row.state !== 'awaiting-approval' || !loaded) return;
@@ -54,8 +53,8 @@ export async function runDueTimers(wf: Workflow): Promise<number> {
         case 'redecide':
         case 'poll': {
           await wf.store.deleteTimer(timer.id);
-          const row = await wf.mustGet(rowId);
-          if (!isFinal(row.state)) await wf.decideProposal(rowId, 'policy', 'scheduled re-decision');
+          // Under its lock, a decision leaves every state it does not decide (the final ones too) as it is.
+          await wf.decideProposal(rowId, 'policy', 'scheduled re-decision');
           break;
         }
       }

@@ -5,6 +5,7 @@
  */
 import { StoreUnavailable } from '../store/errors.ts';
 import type { ProposalRecord, TimerRecord } from '../store/types.ts';
+import type { ProposalLock } from './proposal-lock.ts';
 import { auditRefusal } from './refusals.ts';
 import { roleOf, tally, type StoredVote, type Tally } from './quorum.ts';
 import { acceptsApprove, acceptsReject } from './states.ts';
@@ -67,14 +68,14 @@ export async function currentTally(wf: Pick<Workflow, 'policyFor' | 'store'>, ro
 /** Handles one press. Never throws: a storage failure answers "Not recorded — press again". */
 export async function handlePress(wf: Workflow, press: Press): Promise<PressOutcome> {
   try {
-    return await wf.withProposal(press.rowId, () => pressLocked(wf, press));
+    return await wf.withProposal(press.rowId, (lock) => pressLocked(wf, lock, press));
   } catch (err) {
     wf.log.error({ err: (err as Error).message, press: { ...press } }, 'press not recorded');
     return { kind: 'not-recorded', text: NOT_RECORDED };
   }
 }
 
-async function pressLocked(wf: Workflow, press: Press): Promise<PressOutcome> {
+async function pressLocked(wf: Workflow, lock: ProposalLock, press: Press): Promise<PressOutcome> {
   const now = wf.now();
   const refuse = async (reason: string): Promise<PressOutcome> => {
     await auditRefusal(wf, press.telegramId, { ...press, reason }); // folded per user and minute when the bot installed a folder
@@ -106,7 +107,7 @@ async function pressLocked(wf: Workflow, press: Press): Promise<PressOutcome> {
       });
       if (result.kind === 'duplicate') return refuse('You have already voted on this proposal.');
       const t = await currentTally(wf, row);
-      if (t?.met) await wf.transitionLocked(row, 'approved', 'human', { by: press.telegramId, quorum: true });
+      if (t?.met) await lock.transition(row, 'approved', 'human', { by: press.telegramId, quorum: true });
       await wf.notifier.proposalChanged(row.rowId);
       return { kind: 'counted', text: t?.met ? 'Approved — quorum reached.' : 'Approval recorded.' };
     }
@@ -129,7 +130,7 @@ async function pressLocked(wf: Workflow, press: Press): Promise<PressOutcome> {
       });
       await wf.store.deleteTimer(hold.timerId);
       // A member who approved earlier may still reject: the rejection is in the transition and the audit log.
-      const next = await wf.transitionLocked(row, 'rejected', 'human', { by: press.telegramId, name: member.name, earlierVote: result.kind === 'duplicate' ? result.existing.vote : null });
+      const next = await lock.transition(row, 'rejected', 'human', { by: press.telegramId, name: member.name, earlierVote: result.kind === 'duplicate' ? result.existing.vote : null });
       if (policy.execution.rejectOnChain) {
         try {
           await wf.cosigner.reject({ row: next, policy: loaded });

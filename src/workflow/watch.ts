@@ -14,6 +14,7 @@ import { AuditChainBroken } from '../store/errors.ts';
 import type { IntentRecord, ProposalRecord } from '../store/types.ts';
 import { auditedTally, type AuditedTally } from './audited-votes.ts';
 import { SigningRefused } from './errors.ts';
+import type { ProposalLock } from './proposal-lock.ts';
 import { activeHold } from './votes.ts';
 import { isFinal } from './states.ts';
 import type { Workflow } from './workflow.ts';
@@ -84,10 +85,10 @@ async function followProposal(wf: Workflow, row: ProposalRecord, proposal: Read<
   if (proposal.status === 'ok') {
     const status = proposal.value.status.kind;
     if (status === 'Rejected' || status === 'Cancelled') {
-      await wf.withProposal(row.rowId, async () => {
-        const current = await wf.mustGet(row.rowId);
+      await wf.withProposal(row.rowId, async (lock) => {
+        const current = await lock.current();
         if (!isFinal(current.state)) {
-          await wf.transitionLocked(current, 'rejected', 'chain', { onChain: status });
+          await lock.transition(current, 'rejected', 'chain', { onChain: status });
           await wf.notifier.proposalChanged(row.rowId);
         }
       });
@@ -139,9 +140,9 @@ type SigningCheck =
 
 /**
  * Decides again from the chain, recounts the approvals from the verified audit chain, and re-reserves
- * the re-valued withdrawal, so the ledger holds exactly what is signed. Caller holds the proposal lock.
+ * the re-valued withdrawal, so the ledger holds exactly what is signed. Runs under the proposal's lock.
  */
-async function checkBeforeSigning(wf: Workflow, row: ProposalRecord, loaded: LoadedPolicy): Promise<SigningCheck> {
+async function checkBeforeSigning(wf: Workflow, lock: ProposalLock, row: ProposalRecord, loaded: LoadedPolicy): Promise<SigningCheck> {
   const { facts, decision, summary, now } = await wf.freshDecision(row, loaded);
   await wf.store.recordDecision({ proposalRowId: row.rowId, decision, summary, snapshot: buildSnapshot({ facts, policy: loaded.policy, now }) });
   const failed = decision.rules.filter((r) => r.outcome === 'fail');
@@ -166,7 +167,7 @@ async function checkBeforeSigning(wf: Workflow, row: ProposalRecord, loaded: Loa
     return { kind: 'unproven', reason: `the signed audit log does not hold the quorum for this digest and revision (curators still needed: ${curatorsNeeded}, council still needed: ${councilNeeded})` };
   }
 
-  const refused = await wf.reserveLocked(row, loaded, decision, now);
+  const refused = await lock.reserve(row, loaded, decision, now);
   if (refused !== null) return { kind: 'deny', decision, reason: `the withdrawal, valued again at signing, no longer fits: ${refused}` };
   return { kind: 'go', decision };
 }
@@ -184,8 +185,8 @@ async function refuseSigning(wf: Workflow, row: ProposalRecord, loaded: LoadedPo
  * hold is active, and a fresh decision allows it with the digest and revision the humans approved.
  */
 export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: ProposalAccount): Promise<void> {
-  await wf.withProposal(row.rowId, async () => {
-    const current = await wf.mustGet(row.rowId);
+  await wf.withProposal(row.rowId, async (lock) => {
+    const current = await lock.current();
     if (current.state !== 'approved') return;
     const loaded = wf.policyFor(current);
     if (!loaded) return;
@@ -198,17 +199,17 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
     if (activeHold(await wf.store.timersFor(current.rowId), wf.now())) return; // stays approved while a Reject hold is active
 
     // Decide again from the chain before anything is sent — also before resending a stored intent.
-    const check = await checkBeforeSigning(wf, current, loaded);
+    const check = await checkBeforeSigning(wf, lock, current, loaded);
     switch (check.kind) {
       case 'wait':
         return;
       case 'unproven':
         return refuseSigning(wf, current, loaded, check.reason);
       case 'changed':
-        await wf.invalidateLocked(current, check.reason, 'chain');
+        await lock.invalidate(current, check.reason, 'chain');
         return;
       case 'deny':
-        await wf.transitionLocked(current, 'denied', 'policy', { decision: check.decision.id, atSigning: true, reason: check.reason });
+        await lock.transition(current, 'denied', 'policy', { decision: check.decision.id, atSigning: true, reason: check.reason });
         await wf.notifier.proposalChanged(current.rowId);
         return;
       case 'go':
@@ -220,7 +221,7 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
     // resend those bytes, never sign a second approval.
     const stored = await wf.store.latestIntent(current.id);
     if (stored && (stored.kind === 'approve' || stored.kind === 'approve-execute') && stored.status !== 'failed' && stored.status !== 'expired') {
-      const next = await wf.transitionLocked(current, 'signing', 'chain', { decision: decision.id, intent: stored.signature, recovered: true });
+      const next = await lock.transition(current, 'signing', 'chain', { decision: decision.id, intent: stored.signature, recovered: true });
       await wf.notifier.proposalChanged(next.rowId);
       await wf.cosigner.send(stored);
       return;
@@ -232,7 +233,7 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
       if (err instanceof SigningRefused) return refuseSigning(wf, current, loaded, err.reason);
       throw err;
     }
-    const next = await wf.transitionLocked(current, 'signing', 'chain', { decision: decision.id, intent: intent.signature, kind: intent.kind });
+    const next = await lock.transition(current, 'signing', 'chain', { decision: decision.id, intent: intent.signature, kind: intent.kind });
     await wf.anchor?.publish(`${current.id} signing`);
     await wf.notifier.proposalChanged(next.rowId);
     await wf.cosigner.send(intent);
@@ -241,8 +242,8 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
 
 /** `signing` → `signed` / `executed` / `failed` by polling the chain; resends stored bytes meanwhile. */
 export async function trackSigning(wf: Workflow, row: ProposalRecord): Promise<void> {
-  await wf.withProposal(row.rowId, async () => {
-    const current = await wf.mustGet(row.rowId);
+  await wf.withProposal(row.rowId, async (lock) => {
+    const current = await lock.current();
     if (current.state !== 'signing' && current.state !== 'signed') return;
     const intent = await wf.store.latestIntent(current.id);
     if (!intent) {
@@ -253,24 +254,24 @@ export async function trackSigning(wf: Workflow, row: ProposalRecord): Promise<v
     switch (status.kind) {
       case 'executed':
         await wf.store.updateIntentStatus(intent.id, 'landed');
-        await wf.transitionLocked(current, 'executed', 'chain', { signature: status.signature });
+        await lock.transition(current, 'executed', 'chain', { signature: status.signature });
         await wf.notifier.proposalChanged(current.rowId);
         return;
       case 'approved-not-executed':
         if (intent.status !== 'landed') await wf.store.updateIntentStatus(intent.id, 'landed');
         if (current.state === 'signing') {
-          await wf.transitionLocked(current, 'signed', 'chain', { signature: intent.signature });
+          await lock.transition(current, 'signed', 'chain', { signature: intent.signature });
           await wf.notifier.proposalChanged(current.rowId);
         }
         return;
       case 'expired':
         // Provably not landed and no co-signer vote on-chain: sign anew if the proposal can still pass.
         if (intent.status !== 'expired') await wf.store.updateIntentStatus(intent.id, 'expired');
-        await resign(wf, current);
+        await resign(wf, lock, current);
         return;
       case 'failed-on-chain':
         await wf.store.updateIntentStatus(intent.id, 'failed');
-        await wf.transitionLocked(current, 'failed', 'chain', { signature: intent.signature, reason: `the approval landed but failed: ${status.error}` });
+        await lock.transition(current, 'failed', 'chain', { signature: intent.signature, reason: `the approval landed but failed: ${status.error}` });
         await wf.notifier.proposalChanged(current.rowId);
         return;
       case 'pending':
@@ -285,7 +286,7 @@ export async function trackSigning(wf: Workflow, row: ProposalRecord): Promise<v
  * still Active with the curator's vote and without the co-signer's, and the check before signing
  * still passes with the approved digest and revision. Otherwise it cannot land: `failed`.
  */
-async function resign(wf: Workflow, current: ProposalRecord): Promise<void> {
+async function resign(wf: Workflow, lock: ProposalLock, current: ProposalRecord): Promise<void> {
   const loaded = wf.policyFor(current);
   if (!loaded) return;
   const pda = proposalPdaOf(current.multisig, current.transactionIndex);
@@ -297,11 +298,11 @@ async function resign(wf: Workflow, current: ProposalRecord): Promise<void> {
     proposal.value.approved.includes(loaded.policy.insurancePool.curatorMember) &&
     !proposal.value.approved.includes(wf.cosigner.address);
   const fail = async (reason: string) => {
-    await wf.transitionLocked(current, 'failed', 'chain', { reason });
+    await lock.transition(current, 'failed', 'chain', { reason });
     await wf.notifier.proposalChanged(current.rowId);
   };
   if (!canLand) return fail('the approval expired and the proposal can no longer be approved');
-  const check = await checkBeforeSigning(wf, current, loaded);
+  const check = await checkBeforeSigning(wf, lock, current, loaded);
   switch (check.kind) {
     case 'wait':
       return;

@@ -23,6 +23,7 @@ import type { JsonInput, ProposalRecord, Store, StoredLossEvent, TransitionCause
 import { unknownMultisig, unknownVault, WorkflowRefusal } from './errors.ts';
 import { KeyedMutex } from './mutex.ts';
 import type { AuditAnchor, CoSigner, Log, Notifier, ProposalCreator, WorkflowChain } from './ports.ts';
+import { ProposalLockMisused, type ProposalLock } from './proposal-lock.ts';
 import { decideOnEveryProvider, verifyLossOnEveryProvider, type FreshDecision } from './providers.ts';
 import { ledgerEffect } from './release.ts';
 import { checkTransition, isFinal, type ProposalState } from './states.ts';
@@ -98,13 +99,47 @@ export class Workflow {
   }
 
   /**
-   * Runs `fn` with the proposal's lock held (one step at a time per proposal). Re-decisions that a
+   * Runs `fn` with the proposal's lock held (one step at a time per proposal), handing it the
+   * `ProposalLock` through which the steps of src/workflow change the proposal. Re-decisions that a
    * released reservation queued run after the lock is released, so two proposals never wait on each other.
    */
-  async withProposal<T>(rowId: number, fn: () => Promise<T>): Promise<T> {
-    const result = await this.locks.run(`proposal:${rowId}`, () => this.inLock.run(rowId, fn));
+  async withProposal<T>(rowId: number, fn: (lock: ProposalLock) => Promise<T>): Promise<T> {
+    const result = await this.locks.run(`proposal:${rowId}`, () => this.inLock.run(rowId, () => this.holding(rowId, fn)));
     if (this.inLock.getStore() === undefined) await this.redecideFreed();
     return result;
+  }
+
+  /** Runs `fn` with a lock handle that refuses once `fn` is done, or when given another proposal's row. */
+  private async holding<T>(rowId: number, fn: (lock: ProposalLock) => Promise<T>): Promise<T> {
+    let held = true;
+    const check = (row?: ProposalRecord): void => {
+      if (!held) throw new ProposalLockMisused(`the lock of proposal row ${rowId} was used after its step ended; take it again with withProposal`);
+      if (row !== undefined && row.rowId !== rowId) throw new ProposalLockMisused(`the lock of proposal row ${rowId} was used on proposal row ${row.rowId}`);
+    };
+    const lock: ProposalLock = {
+      rowId,
+      current: async () => {
+        check();
+        return this.mustGet(rowId);
+      },
+      transition: async (row, to, cause, detail) => {
+        check(row);
+        return this.transitionLocked(row, to, cause, detail);
+      },
+      invalidate: async (row, reason, cause) => {
+        check(row);
+        return this.invalidateLocked(row, reason, cause);
+      },
+      reserve: async (row, loaded, decision, now) => {
+        check(row);
+        return this.reserveLocked(row, loaded, decision, now);
+      },
+    };
+    try {
+      return await fn(lock);
+    } finally {
+      held = false;
+    }
   }
 
   /** Decides again the denied proposals of vaults whose budget was freed (SPEC §2 "a released reservation"). */
@@ -290,7 +325,7 @@ export class Workflow {
    * Reserves the decision's value under the vault lock (replacing the proposal's own reserved rows,
    * so the signing step re-reserves what it signs); returns a refusal reason or null.
    */
-  async reserveLocked(row: ProposalRecord, loaded: LoadedPolicy, decision: Decision, now: Date): Promise<string | null> {
+  private async reserveLocked(row: ProposalRecord, loaded: LoadedPolicy, decision: Decision, now: Date): Promise<string | null> {
     const value = decisionValue(decision);
     const decimals = decision.rules.find((r) => r.id === 'limits')?.facts['decimals'];
     const maxPerWindow = typeof decimals === 'number' ? decimalToBaseUnits(loaded.policy.limits.maxPerWindow, decimals) : null;
@@ -321,7 +356,7 @@ export class Workflow {
   }
 
   /** Moves a proposal (caller holds its lock), applying SPEC §2 step 7 to its ledger rows. */
-  async transitionLocked(row: ProposalRecord, to: ProposalState, cause: TransitionCause, detail: { readonly [k: string]: JsonInput }): Promise<ProposalRecord> {
+  private async transitionLocked(row: ProposalRecord, to: ProposalState, cause: TransitionCause, detail: { readonly [k: string]: JsonInput }): Promise<ProposalRecord> {
     const effect = ledgerEffect(row.state, to, { cause });
     const next = await this.store.transitionProposal({ rowId: row.rowId, from: row.state, to, cause, detail, validate });
     this.log.info({ proposal: row.id, from: row.state, to, cause, ...detail }, 'proposal transition');
@@ -340,7 +375,7 @@ export class Workflow {
   }
 
   /** `invalidate` with the proposal's lock already held (the signing step finds a changed digest). */
-  async invalidateLocked(row: ProposalRecord, reason: string, cause: TransitionCause): Promise<ProposalRecord> {
+  private async invalidateLocked(row: ProposalRecord, reason: string, cause: TransitionCause): Promise<ProposalRecord> {
     if (row.state !== 'awaiting-approval' && row.state !== 'approved') return row;
     await this.transitionLocked(row, 'invalidated', cause, { reason });
     await this.store.bumpEpoch(row.rowId, { payload: { reason } });
@@ -407,7 +442,7 @@ export class Workflow {
     for (const t of await this.store.timersFor(rowId)) await this.store.deleteTimer(t.id);
   }
 
-  async mustGet(rowId: number): Promise<ProposalRecord> {
+  private async mustGet(rowId: number): Promise<ProposalRecord> {
     const row = await this.store.getProposalByRowId(rowId);
     if (!row) throw new NotFound(`proposal row ${rowId}`);
     return row;
