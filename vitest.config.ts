@@ -10,6 +10,7 @@ export default defineConfig({
     hookTimeout: 60000,
     globalSetup: ['test/support/pg-global-setup.ts'],
     // Audit anchors of test databases go to a state dir of this run, not the user's ~/.local/state.
-    env: { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'backstop-state-')) },
+    // BACKSTOP_RUN_SOURCES: the CLI the tests spawn runs src/ (what they test), never a dist/ build that may be stale.
+    env: { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'backstop-state-')), BACKSTOP_RUN_SOURCES: '1' },
   },
 });

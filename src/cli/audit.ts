@@ -7,10 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { readAnchor, resolveAnchorFile, type AuditAnchorRecord } from '../store/anchor.ts';
-import { readAuditHead, verifyAudit, type AuditHead } from '../store/audit.ts';
-import { loadKeypairFile } from '../store/keys.ts';
-import { isPostgresUrl, openStore, resolveDatabase } from '../store/open.ts';
+import type { AuditAnchorRecord } from '../store/anchor.ts';
+import type { AuditHead } from '../store/audit.ts';
 import type { SqlStore } from '../store/sql-store.ts';
 
 const EXIT_OK = 0;
@@ -18,6 +16,12 @@ const EXIT_FINDING = 1;
 const EXIT_UNREADABLE = 2;
 
 type Out = (s: string) => void;
+
+/** The store's modules, loaded when a command runs so `backstop --help` does not pay for them. */
+const storeModules = async () => {
+  const [anchor, audit, keys, open] = await Promise.all([import('../store/anchor.ts'), import('../store/audit.ts'), import('../store/keys.ts'), import('../store/open.ts')]);
+  return { ...anchor, ...audit, ...keys, ...open };
+};
 
 export interface AuditVerifyOptions {
   database?: string;
@@ -66,6 +70,8 @@ export function registerAudit(program: Command): void {
 }
 
 async function openReadOnly(database: string | undefined, err: Out, cmd: string): Promise<SqlStore | null> {
+  const { isPostgresUrl, openStore, resolveDatabase } = await import('../store/open.ts');
+  const describe = (db: string): string => (isPostgresUrl(db) ? db.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : db);
   try {
     return await openStore({ database: resolveDatabase(database), mustExist: true });
   } catch (e) {
@@ -74,10 +80,9 @@ async function openReadOnly(database: string | undefined, err: Out, cmd: string)
   }
 }
 
-const describe = (db: string): string => (isPostgresUrl(db) ? db.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : db);
-
 /** Runs `audit verify`; returns the exit code. */
 export async function auditVerify(opts: AuditVerifyOptions, out: Out, err: Out): Promise<number> {
+  const { isPostgresUrl, loadKeypairFile, readAnchor, readAuditHead, resolveAnchorFile, resolveDatabase, verifyAudit } = await storeModules();
   let publicKey: string;
   try {
     if (opts.pubkey !== undefined) publicKey = opts.pubkey;

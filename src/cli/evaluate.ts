@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { decide } from '../policy/engine.ts';
-import { formatDecision } from '../policy/format.ts';
-import { readSnapshotFile, SnapshotError } from '../policy/snapshot.ts';
 
 /** `backstop evaluate --snapshot FILE [--json]`: decide offline (SPEC §5). Exit 0 allowed, 1 denied, 2 unreadable. */
 export function registerEvaluate(program: Command): void {
@@ -11,6 +8,12 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--snapshot <file>', 'a snapshot written by `backstop inspect --snapshot`')
     .option('--json', 'print the decision as JSON')
     .action(async (opts: { snapshot: string; json?: boolean }) => {
+      // Loaded in the action so `backstop --help` and the other commands do not pay for them.
+      const [{ decide }, { formatDecision }, { readSnapshotFile, SnapshotError }] = await Promise.all([
+        import('../policy/engine.ts'),
+        import('../policy/format.ts'),
+        import('../policy/snapshot.ts'),
+      ]);
       try {
         const { facts, policy, now } = await readSnapshotFile(opts.snapshot);
         const { decision } = decide(facts, policy, now);

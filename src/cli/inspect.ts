@@ -1,21 +1,32 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { isAddress, type Address } from '@solana/kit';
+import type { Address } from '@solana/kit';
 import type { Command } from 'commander';
-import { decodeFarmState } from '../chain/accounts/farms.ts';
-import { describeProposal } from '../chain/describe.ts';
-import { decodeProposal, type DecodedProposal } from '../chain/proposal.ts';
-import { ChainReader } from '../chain/reader.ts';
-import { readAccount } from '../chain/types.ts';
-import { decide } from '../policy/engine.ts';
+import type { DecodedProposal } from '../chain/proposal.ts';
+import type { ChainReader } from '../chain/reader.ts';
 import type { StoredTransaction } from '../policy/facts.ts';
-import { formatDecision } from '../policy/format.ts';
-import { gatherFacts, MemoryLossRecords, type LossRecords } from '../policy/gather.ts';
-import { loadPolicyFile, PolicyReadError } from '../policy/load.ts';
+import type { LossRecords } from '../policy/gather.ts';
 import type { TransactionJson } from '../policy/loss-transaction.ts';
-import { buildSnapshot, parseLossRecords, SnapshotError } from '../policy/snapshot.ts';
-import { lossRecordsFrom } from '../store/loss-records.ts';
-import { openStore, resolveDatabase } from '../store/open.ts';
 import { toJsonText } from '../util/json.ts';
+
+/** The chain, policy and store modules, loaded when `inspect` runs (not at `backstop --help`). */
+const modules = async () => {
+  const [kit, farms, describe, proposal, reader, types, engine, format, gather, load, snapshot, lossRecords, open] = await Promise.all([
+    import('@solana/kit'),
+    import('../chain/accounts/farms.ts'),
+    import('../chain/describe.ts'),
+    import('../chain/proposal.ts'),
+    import('../chain/reader.ts'),
+    import('../chain/types.ts'),
+    import('../policy/engine.ts'),
+    import('../policy/format.ts'),
+    import('../policy/gather.ts'),
+    import('../policy/load.ts'),
+    import('../policy/snapshot.ts'),
+    import('../store/loss-records.ts'),
+    import('../store/open.ts'),
+  ]);
+  return { isAddress: kit.isAddress, ...farms, ...describe, ...proposal, ...reader, ...types, ...engine, ...format, ...gather, ...load, ...snapshot, ...lossRecords, ...open };
+};
 
 interface InspectOptions {
   rpc: string;
@@ -46,6 +57,7 @@ export function unrecognised(p: DecodedProposal): string | null {
 }
 
 async function kTokenDecimals(reader: ChainReader, p: DecodedProposal): Promise<number | null> {
+  const { decodeFarmState, readAccount } = await modules();
   const withdraw = p.message?.instructions.find((ix) => ix.kind === 'farms-withdraw-from-farm-vault');
   if (!withdraw || withdraw.kind !== 'farms-withdraw-from-farm-vault') return null;
   const farm = readAccount(await reader.getAccounts([withdraw.farmState]), withdraw.farmState, decodeFarmState);
@@ -53,6 +65,7 @@ async function kTokenDecimals(reader: ChainReader, p: DecodedProposal): Promise<
 }
 
 async function lossRecordsFor(opts: InspectOptions, reader: ChainReader): Promise<LossRecords> {
+  const { parseLossRecords, MemoryLossRecords, resolveDatabase, openStore, lossRecordsFrom } = await modules();
   if (opts.lossEvents) {
     let json: unknown;
     try {
@@ -82,6 +95,7 @@ async function lossRecordsFor(opts: InspectOptions, reader: ChainReader): Promis
 }
 
 async function inspect(opts: InspectOptions): Promise<number> {
+  const { isAddress, ChainReader, decodeProposal, describeProposal, loadPolicyFile, gatherFacts, decide, buildSnapshot, formatDecision } = await modules();
   if (!isAddress(opts.multisig)) throw new InspectError(`--multisig ${opts.multisig} is not a base58 address`);
   if (!/^(0|[1-9][0-9]*)$/.test(opts.index)) throw new InspectError(`--index ${opts.index} is not a transaction index`);
   const multisig = opts.multisig as Address;
@@ -127,6 +141,7 @@ export function registerInspect(program: Command): void {
     .option('--json', 'print JSON')
     .option('--snapshot <out>', 'save every input of the decision (needs --policy)')
     .action(async (opts: InspectOptions) => {
+      const { SnapshotError, PolicyReadError } = await modules();
       try {
         process.exitCode = await inspect(opts);
       } catch (err) {

@@ -1,12 +1,5 @@
-import { isAddress, type Address } from '@solana/kit';
+import type { Address } from '@solana/kit';
 import type { Command } from 'commander';
-import { ChainUnavailable } from '../chain/errors.ts';
-import { ChainReader } from '../chain/reader.ts';
-import { loadPolicyDir, policyForVault } from '../policy/load.ts';
-import { LossUnverifiable, verifyLossForRecording } from '../policy/loss-recording.ts';
-import { StoreUnavailable } from '../store/errors.ts';
-import { KeyFileError, loadKeypairFile } from '../store/keys.ts';
-import { openStore, resolveDatabase } from '../store/open.ts';
 import { toJsonText } from '../util/json.ts';
 import { cleanText } from '../util/text.ts';
 
@@ -27,7 +20,23 @@ class Refusal extends Error {
   }
 }
 
-async function record(opts: LossRecordOptions): Promise<void> {
+/** The modules `loss record` runs on, loaded by its action (not at `backstop --help`). */
+const modules = async () => {
+  const [kit, errors, reader, load, recording, storeErrors, keys, open] = await Promise.all([
+    import('@solana/kit'),
+    import('../chain/errors.ts'),
+    import('../chain/reader.ts'),
+    import('../policy/load.ts'),
+    import('../policy/loss-recording.ts'),
+    import('../store/errors.ts'),
+    import('../store/keys.ts'),
+    import('../store/open.ts'),
+  ]);
+  return { isAddress: kit.isAddress, ...errors, ...reader, ...load, ...recording, ...storeErrors, ...keys, ...open };
+};
+
+async function record(opts: LossRecordOptions, m: Awaited<ReturnType<typeof modules>>): Promise<void> {
+  const { isAddress, ChainReader, loadPolicyDir, policyForVault, verifyLossForRecording, loadKeypairFile, openStore, resolveDatabase } = m;
   for (const [flag, v] of [['--vault', opts.vault], ['--reserve', opts.reserve]] as const) {
     if (!isAddress(v)) throw new Refusal(2, `${flag} ${v} is not a base58 address`);
   }
@@ -81,8 +90,10 @@ export function registerLoss(program: Command): void {
     .option('--database <db>', 'SQLite file or postgres:// URL (default DATABASE_URL, else ./data/backstop.db)')
     .option('--policy-dir <dir>', 'refuse a vault no policy covers (default POLICY_DIR when set)')
     .action(async (opts: LossRecordOptions) => {
+      const m = await modules();
+      const { LossUnverifiable, ChainUnavailable, StoreUnavailable, KeyFileError } = m;
       try {
-        await record(opts);
+        await record(opts, m);
       } catch (err) {
         const code = err instanceof Refusal ? err.exitCode : err instanceof LossUnverifiable ? 1 : err instanceof ChainUnavailable || err instanceof StoreUnavailable || err instanceof KeyFileError ? 2 : null;
         if (code === null) throw err;

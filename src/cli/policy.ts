@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadPolicyDir, loadPolicyFile, PolicyReadError, type FileProblem, type PolicyFileResult } from '../policy/load.ts';
+import type { FileProblem, PolicyFileResult } from '../policy/load.ts';
 
 const EXIT_OK = 0;
 const EXIT_FINDING = 1;
@@ -25,6 +25,7 @@ export function registerPolicy(program: Command): void {
 
 /** Runs the check on `path`, writing lines through `out`; returns the exit code. */
 export async function checkPolicies(path: string, out: (s: string) => void): Promise<number> {
+  const { loadPolicyDir, loadPolicyFile, PolicyReadError } = await import('../policy/load.ts'); // not at --help
   let files: PolicyFileResult[];
   let cross: FileProblem[] = [];
   try {

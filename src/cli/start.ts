@@ -1,20 +1,31 @@
 import type { Command } from 'commander';
-import { openChain } from '../chain/multi-rpc.ts';
-import { ConfigError, readConfig, type ProductionConfig, type SandboxConfig } from '../config.ts';
-import { CosignerKeyMismatch, loadCosignerKey, loadFeePayerKey } from '../cosign/signer.ts';
-import { createLogger } from '../log.ts';
-import { addressesFoundIn } from '../policy/load.ts';
-import { PolicyRegistry } from '../policy/registry.ts';
-import { SANDBOX_ADDRESSES, SANDBOX_PUBLIC_KEYS } from '../sandbox/seeds.ts';
-import { startService, type RunningService } from '../service.ts';
-import { InstanceLocked, SchemaTooNew, StoreUnavailable } from '../store/errors.ts';
-import { KeyFileError, loadKeypairFile } from '../store/keys.ts';
-import { openStore } from '../store/open.ts';
+import type { ProductionConfig, SandboxConfig } from '../config.ts';
+import type { PolicyRegistry } from '../policy/registry.ts';
+import type { RunningService } from '../service.ts';
+
+/** What `start` runs on, loaded by its action so `backstop --help` does not load the service. */
+const modules = async () => {
+  const [reader, config, signer, log, load, registry, seeds, service, errors, keys, open] = await Promise.all([
+    import('../chain/multi-rpc.ts'),
+    import('../config.ts'),
+    import('../cosign/signer.ts'),
+    import('../log.ts'),
+    import('../policy/load.ts'),
+    import('../policy/registry.ts'),
+    import('../sandbox/seeds.ts'),
+    import('../service.ts'),
+    import('../store/errors.ts'),
+    import('../store/keys.ts'),
+    import('../store/open.ts'),
+  ]);
+  return { ...reader, ...config, ...signer, ...log, ...load, ...registry, ...seeds, ...service, ...errors, ...keys, ...open };
+};
 
 /** A start-up refusal: printed, exit 2, nothing started. */
 class StartRefused extends Error {}
 
-function refuseSandboxKeys(policies: PolicyRegistry, keys: Record<string, string | undefined>): void {
+async function refuseSandboxKeys(policies: PolicyRegistry, keys: Record<string, string | undefined>): Promise<void> {
+  const { addressesFoundIn, SANDBOX_ADDRESSES, SANDBOX_PUBLIC_KEYS } = await modules();
   const problems: string[] = [];
   for (const { file, policy } of policies.all()) for (const hit of addressesFoundIn(policy, SANDBOX_ADDRESSES)) problems.push(`${file}: ${hit}`);
   for (const [name, key] of Object.entries(keys)) if (key && SANDBOX_PUBLIC_KEYS.has(key)) problems.push(`${name} is a public sandbox key (${key})`);
@@ -24,18 +35,30 @@ function refuseSandboxKeys(policies: PolicyRegistry, keys: Record<string, string
 }
 
 async function startProduction(config: ProductionConfig): Promise<RunningService> {
+  const { createLogger, PolicyRegistry, loadCosignerKey, loadFeePayerKey, loadAuditKey, openStore, startService, openChain } = await modules();
   const log = createLogger(config.logLevel);
   const policies = await PolicyRegistry.load(config.policyDir).catch((err: Error) => {
     throw new StartRefused(`POLICY_DIR is not valid: ${err.message}`);
   });
-  const signer = loadCosignerKey(config.cosignerKeypair, policies.all().map((p) => p.policy.cosigner));
-  const feePayer = loadFeePayerKey(config.feePayerKeypair);
-  const auditKey = loadKeypairFile(config.auditKeypair);
-  refuseSandboxKeys(policies, { COSIGNER_KEYPAIR: signer.address, FEE_PAYER_KEYPAIR: feePayer?.address, AUDIT_KEYPAIR: auditKey.publicKey });
+  // Files or pkcs11: URIs alike (an HSM key signs inside the token); all checked before anything starts.
+  const keyOptions = config.pkcs11 ? { pkcs11: config.pkcs11 } : {};
+  const opened: { close(): void }[] = [];
+  const keep = <T extends { close(): void } | undefined>(key: T): T => (key ? (opened.push(key), key) : key);
+  let signer, feePayer, auditKey;
+  try {
+    signer = keep(loadCosignerKey(config.cosignerKeypair, policies.all().map((p) => p.policy.cosigner), keyOptions));
+    feePayer = keep(loadFeePayerKey(config.feePayerKeypair, keyOptions));
+    auditKey = keep(loadAuditKey(config.auditKeypair, keyOptions));
+    await refuseSandboxKeys(policies, { COSIGNER_KEYPAIR: signer.address, FEE_PAYER_KEYPAIR: feePayer?.address, AUDIT_KEYPAIR: auditKey.publicKey });
+  } catch (err) {
+    for (const key of opened) key.close();
+    throw err;
+  }
   const store = await openStore({ ...(config.database ? { database: config.database } : {}), auditKey, ...(config.auditHeadFile ? { headFile: config.auditHeadFile } : {}) });
   return startService({
     store,
     chain: openChain(config.rpcUrls, { log }),
+    rpcUrl: config.rpcUrl,
     policies,
     signer,
     ...(feePayer ? { feePayer } : {}),
@@ -55,6 +78,7 @@ async function startProduction(config: ProductionConfig): Promise<RunningService
 }
 
 async function startSandboxMode(config: SandboxConfig, dataDir: string | undefined): Promise<{ stop(): Promise<void> }> {
+  const { createLogger } = await import('../log.ts');
   const log = createLogger(config.logLevel);
   // Loaded only here: production never imports litesvm or telegram-test-api.
   const { startSandbox, sandboxBanner } = await import('../sandbox/start.ts');
@@ -96,12 +120,13 @@ export function registerStart(program: Command): void {
     .action(async (opts: { sandbox?: boolean; dataDir?: string }) => {
       let running: { stop(): Promise<void> };
       let roles = new Map<number, string>();
+      const { readConfig, ConfigError, KeyFileError, Pkcs11KeyError, CosignerKeyMismatch, InstanceLocked, SchemaTooNew, StoreUnavailable } = await modules();
       try {
         const config = readConfig(process.env, { sandbox: opts.sandbox === true });
         roles = portRoles(config.mode, config.port);
         running = config.mode === 'sandbox' ? await startSandboxMode(config, opts.dataDir) : await startProduction(config);
       } catch (err) {
-        const known = [ConfigError, StartRefused, KeyFileError, CosignerKeyMismatch, InstanceLocked, SchemaTooNew, StoreUnavailable].some((k) => err instanceof k);
+        const known = [ConfigError, StartRefused, KeyFileError, Pkcs11KeyError, CosignerKeyMismatch, InstanceLocked, SchemaTooNew, StoreUnavailable].some((k) => err instanceof k);
         const port = portProblem(err, roles);
         process.stderr.write(`backstop start: ${port ?? (known ? (err as Error).message : `failed to start: ${(err as Error).stack ?? String(err)}`)}\n`);
         // What a failed start had opened (the sandbox's chain or emulator, a listener) must not keep a half-started process alive.

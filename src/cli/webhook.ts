@@ -11,10 +11,8 @@
  *   close-loss  --id ID --vault V
  */
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { sendSigned, type SignedResponse } from '../server/client.ts';
-import { LossEventView, ProposalView } from '../server/schemas.ts';
-import { KeyFileError, loadKeypairFile } from '../store/keys.ts';
+import type { z } from 'zod';
+import type { SignedResponse } from '../server/client.ts';
 import { forLog } from '../util/text.ts';
 
 const EXIT_OK = 0;
@@ -30,16 +28,22 @@ interface SendOptions {
 
 /** What a route answers on success: enough of the resource's shape to know it is backstop's. */
 type Resource = 'loss-event' | 'proposal';
-const RESOURCES: Readonly<Record<Resource, z.ZodType>> = {
-  'loss-event': LossEventView.pick({ id: true, vault: true, reserve: true, signature: true, state: true, evidence: true }),
-  proposal: ProposalView.pick({ id: true, multisig: true, transactionIndex: true, vault: true, state: true }),
-};
-/** backstop's error shape (SPEC §6); a JSON-RPC error has a numeric `code`, so it is not this. */
-const BACKSTOP_ERROR = z.object({ error: z.object({ code: z.string().min(1), message: z.string() }) });
+/** The shapes, built on first use: zod and the API schemas are not loaded at `backstop --help`. */
+let shapes: Promise<{ resources: Readonly<Record<Resource, z.ZodType>>; error: z.ZodType }> | undefined;
+const loadShapes = () =>
+  (shapes ??= Promise.all([import('zod'), import('../server/schemas.ts')]).then(([{ z }, { LossEventView, ProposalView }]) => ({
+    resources: {
+      'loss-event': LossEventView.pick({ id: true, vault: true, reserve: true, signature: true, state: true, evidence: true }),
+      proposal: ProposalView.pick({ id: true, multisig: true, transactionIndex: true, vault: true, state: true }),
+    },
+    /** backstop's error shape (SPEC §6); a JSON-RPC error has a numeric `code`, so it is not this. */
+    error: z.object({ error: z.object({ code: z.string().min(1), message: z.string() }) }),
+  })));
 
 /** Null when the answer is backstop's, else what answered, in a few words. */
-export function notBackstop(res: Pick<SignedResponse, 'status' | 'json' | 'text' | 'headers'>, resource: Resource): string | null {
+export async function notBackstop(res: Pick<SignedResponse, 'status' | 'json' | 'text' | 'headers'>, resource: Resource): Promise<string | null> {
   const ok = res.status >= 200 && res.status < 300;
+  const { resources: RESOURCES, error: BACKSTOP_ERROR } = await loadShapes();
   if ((ok ? RESOURCES[resource] : BACKSTOP_ERROR).safeParse(res.json).success) return null;
   const json = res.json as { jsonrpc?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
   if (typeof json === 'object' && json !== null && 'jsonrpc' in json) {
@@ -115,6 +119,7 @@ export function registerWebhook(program: Command): void {
 
 /** Signs, sends, prints `HTTP <status>` and the body (or, when backstop did not answer, what did); returns the exit code. */
 export async function sendAndPrint(o: SendOptions, path: string, body: object, resource: Resource, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  const [{ KeyFileError, loadKeypairFile }, { sendSigned }] = await Promise.all([import('../store/keys.ts'), import('../server/client.ts')]);
   let key;
   try {
     key = loadKeypairFile(o.key);
@@ -136,7 +141,7 @@ export async function sendAndPrint(o: SendOptions, path: string, body: object, r
     process.stderr.write(`backstop webhook send: cannot reach ${new URL(o.url).origin}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}\n`);
     return EXIT_FAILED;
   }
-  const stranger = notBackstop(res, resource);
+  const stranger = await notBackstop(res, resource);
   if (stranger !== null) {
     process.stderr.write(
       `backstop webhook send: ${new URL(o.url).origin} answered HTTP ${res.status} with ${stranger}: it is not the backstop HTTP API; ` +
