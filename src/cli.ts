@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './cli/demo.ts';
 import { registerEvaluate } from './cli/evaluate.ts';
+import { registerInit } from './cli/init.ts';
 import { registerInspect } from './cli/inspect.ts';
 import { registerLoss } from './cli/loss.ts';
 import { registerStart } from './cli/start.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPool(program);
   registerWebhook(program);
   registerAudit(program);
+  registerInit(program);
   registerPrograms(program);
   return program;
 }

@@ -68,6 +68,8 @@ export class Ed25519Keypair {
 
 /** Reads and checks a Solana CLI keypair file. Throws `KeyFileError` naming the file and the problem. */
 export function loadKeypairFile(path: string): Ed25519Keypair {
+  // A key held in an HSM is opened through the cosign layer's loadKey, never read as a file.
+  if (path.startsWith('pkcs11:')) throw new KeyFileError(`${path.split('?')[0]} is a PKCS#11 URI, not a keypair file; this command needs a keypair file path`);
   let mode: number;
   try {
     mode = statSync(path).mode;
