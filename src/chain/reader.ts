@@ -245,16 +245,17 @@ export class ChainReader implements AccountSource {
   }
 
   /**
-   * Reads up to 100 `addresses` and runs every `getProgramAccounts` query in ONE HTTP request (a
-   * JSON-RPC batch), so a watcher of many vaults costs one round trip. Never throws: a failed
-   * request makes everything `unavailable`, a failed call only its own part.
+   * Reads `addresses` (a getMultipleAccounts per 100) and runs every `getProgramAccounts` query in
+   * ONE HTTP request (a JSON-RPC batch), so a watcher of many vaults costs one round trip. Never
+   * throws: a failed request makes everything `unavailable`, a failed call only its own part.
    */
   async readBatch(addresses: readonly Address[], queries: readonly ProgramAccountsQuery[] = []): Promise<BatchReadResult> {
     const unique = [...new Set(addresses)];
-    if (unique.length > MAX_ACCOUNTS_PER_REQUEST) throw new RangeError(`readBatch reads at most ${MAX_ACCOUNTS_PER_REQUEST} accounts, asked ${unique.length}`);
+    const chunks: Address[][] = [];
+    for (let i = 0; i < unique.length; i += MAX_ACCOUNTS_PER_REQUEST) chunks.push(unique.slice(i, i + MAX_ACCOUNTS_PER_REQUEST));
     const config = { encoding: 'base64', commitment: this.commitment };
     const calls = [
-      ...(unique.length > 0 ? [{ methodName: 'getMultipleAccounts', args: [unique, config] }] : []),
+      ...chunks.map((chunk) => ({ methodName: 'getMultipleAccounts', args: [chunk, config] })),
       ...queries.map((q) => ({ methodName: 'getProgramAccounts', args: [q.program, { ...config, withContext: true, filters: q.filters }] })),
     ];
     const down = (error: string): BatchReadResult => ({
@@ -271,21 +272,22 @@ export class ChainReader implements AccountSource {
     const failed = (a: (typeof answers)[number] | undefined) => (a?.error ? `${String(a.error.message ?? 'JSON-RPC error')}` : typeof a?.result !== 'object' || a.result === null ? 'no result' : null);
     let slot: bigint | null = null;
     const accounts = new Map<Address, AccountResult>();
-    if (unique.length > 0) {
-      const a = answers[0];
-      const why = failed(a) ?? (Array.isArray(a?.result?.value) && a.result.value.length === unique.length ? null : 'the node answered a different number of accounts');
+    chunks.forEach((chunk, c) => {
+      const a = answers[c];
+      const why = failed(a) ?? (Array.isArray(a?.result?.value) && a.result.value.length === chunk.length ? null : 'the node answered a different number of accounts');
       const s = a?.result?.context?.slot;
-      if (typeof s === 'number' && Number.isSafeInteger(s)) slot = BigInt(s);
-      unique.forEach((addr, i) => {
+      // The oldest slot of the answers: everything was read at or after it.
+      if (typeof s === 'number' && Number.isSafeInteger(s) && (slot === null || BigInt(s) < slot)) slot = BigInt(s);
+      chunk.forEach((addr, i) => {
         if (why !== null) return accounts.set(addr, { kind: 'unavailable', error: `getMultipleAccounts: ${why}` });
         const json = (a!.result!.value as unknown[])[i];
         if (json === null) return accounts.set(addr, { kind: 'missing' });
         const account = rpcAccount(addr, json);
         accounts.set(addr, account ? { kind: 'found', account } : { kind: 'unavailable', error: `getMultipleAccounts answered a malformed account for ${addr}` });
       });
-    }
+    });
     const programAccounts = queries.map((q, i): ProgramAccountsResult => {
-      const a = answers[i + (unique.length > 0 ? 1 : 0)];
+      const a = answers[i + chunks.length];
       const why = failed(a) ?? (Array.isArray(a?.result?.value) ? null : 'no list of accounts');
       if (why !== null) return { kind: 'unavailable', error: `getProgramAccounts ${q.program}: ${why}` };
       const list: AccountData[] = [];

@@ -26,6 +26,8 @@ export interface PoolCheckView {
   readonly slot: number | null;
   readonly checks: readonly PoolCheckLine[];
   readonly counts: Readonly<Record<PoolOutcome, number>>;
+  /** Pool kTokens / shares issued as a decimal string (6 places), null when unknown. */
+  readonly depthRatio: string | null;
   /** False when not even the vault could be read (the RPC is down): exit 2 whatever the checks say. */
   readonly readable: boolean;
   /** 0 every check passes or warns, 1 any fails, 2 none fails but one is unknown or nothing could be read. */
@@ -42,9 +44,15 @@ export function poolCheckView(input: { target: PoolTarget; checks: readonly Pool
     slot: input.slot,
     checks: input.checks.map(({ id, outcome, evidence, fix }) => ({ id, outcome, evidence, fix })),
     counts,
+    depthRatio: depthRatio(input.checks),
     readable: input.readable,
     exitCode: input.readable ? poolCheckExitCode(input.checks) : 2,
   };
+}
+
+function depthRatio(checks: readonly PoolCheck[]): string | null {
+  const ratio = checks.find((c) => c.id === 'pool-depth')?.facts['ratio'];
+  return typeof ratio === 'string' ? ratio : null;
 }
 
 /** Whether the vault itself answered (found or missing): otherwise nothing could be read. */

@@ -13,6 +13,7 @@ import { buildSnapshot } from '../policy/snapshot.ts';
 import { AuditChainBroken } from '../store/errors.ts';
 import type { IntentRecord, ProposalRecord } from '../store/types.ts';
 import { auditedTally, type AuditedTally } from './audited-votes.ts';
+import { guardPools } from './guardian.ts';
 import { SigningRefused } from './errors.ts';
 import type { ProposalLock } from './proposal-lock.ts';
 import { activeHold } from './votes.ts';
@@ -45,6 +46,7 @@ export async function pollOnce(wf: Workflow): Promise<PollReport> {
       wf.log.warn({ multisig, err: (err as Error).message }, 'poll failed; retrying next poll');
     }
   }
+  await guardPools(wf); // one batched read for every vault's pool; never throws, alerts only
   return report;
 }
 
