@@ -174,34 +174,35 @@ export function policyYaml(f: ChainFacts, keys: DeploymentKeys, now: Date): stri
   const decimals = Number(v.tokenMintDecimals);
   const name = f.vaultName !== '' ? f.vaultName : `kvault ${f.vault.slice(0, 8)}`;
   const members = f.multisigState.members;
-  const memberLine = (mm: MultisigMember) => `#   ${mm.key}  ${[mm.initiate && 'Initiate', mm.vote && 'Vote', mm.execute && 'Execute'].filter(Boolean).join('+') || 'no permissions'}`;
+  const memberLine = (mm: MultisigMember) => `  #   ${mm.key}  ${[mm.initiate && 'Initiate', mm.vote && 'Vote', mm.execute && 'Execute'].filter(Boolean).join('+') || 'no permissions'}`;
   const reserves = v.activeAllocations.map((a) => `#   ${a.reserve}  cTokens held ${a.ctokenAllocation}, target weight ${a.targetAllocationWeight}`);
   const farmAdminTrusted = f.farmState.farmAdmin === f.vaultPda;
   const lines = [
     `# backstop policy for ${comment(name)} — written by \`backstop init\` on ${now.toISOString()} from the chain.`,
     '#',
     '# Everything below was read from the chain, except the values marked TODO: those are yours to decide,',
-    '# and `backstop policy check` fails until every TODO is replaced. Format: SPEC §3 (README, "Policy files").',
+    '# and `backstop policy check` fails until every TODO is replaced. Every key is explained in',
+    '# policies/example.yaml of the backstop repository; docs/operations.md walks through this file.',
     '#',
     '# The vault allocates to these klend reserves (a loss on any of them can be compensated from the pool):',
     ...(reserves.length > 0 ? reserves : ['#   (none right now)']),
     '',
     'version: 1',
-    `name: ${JSON.stringify(name)}            # shown on Telegram cards`,
+    `name: ${JSON.stringify(name)}    # shown on Telegram cards`,
     '',
     `vault: ${f.vault}`,
     `# underlying token ${v.tokenMint} (${decimals} decimals); shares mint (kTokens) ${v.sharesMint}`,
     '',
     'insurancePool:',
-    `  farm: ${f.farm}          # the vault's first_loss_capital_farm`,
+    `  farm: ${f.farm}    # the vault's first_loss_capital_farm`,
     `  multisig: ${f.multisig}`,
-    `  vaultIndex: ${f.vaultIndex}                  # the farm's withdraw_authority ${f.vaultPda} is this multisig's vault #${f.vaultIndex}`,
+    `  vaultIndex: ${f.vaultIndex}    # the farm's withdraw_authority ${f.vaultPda} is this multisig's vault #${f.vaultIndex}`,
     '  # The multisig today (threshold ' + f.multisigState.threshold + ' of ' + members.length + '); the policy needs exactly the curator and the co-signer, threshold 2:',
     ...members.map(memberLine),
     f.curator !== undefined
       ? `  curatorMember: ${f.curator}`
       : '  curatorMember: TODO           # which member above is the curator\'s key (the co-signer key replaces the other)',
-    `  timeLock: ${f.multisigState.timeLock}                    # seconds, the multisig's time lock`,
+    `  timeLock: ${f.multisigState.timeLock}    # seconds: the multisig's time lock`,
     farmAdminTrusted
       ? '  farmAdmins: []                # the farm admin is the multisig vault'
       : `  farmAdmins: [TODO]            # the farm admin is ${f.farmState.farmAdmin}, not the multisig vault: list it only if you trust it with the farm, else [] and move the admin to the vault`,
@@ -229,7 +230,7 @@ export function policyYaml(f: ChainFacts, keys: DeploymentKeys, now: Date): stri
     '  - name: distributor-1',
     '    address: TODO               # the escrow\'s kToken account',
     '    authority: TODO             # that account\'s owner (e.g. the merkle distributor PDA)',
-    `    mint: ${v.sharesMint}     # the vault's shares mint (kTokens)`,
+    `    mint: ${v.sharesMint}    # the vault's shares mint (kTokens)`,
     '    walletAuthority: false      # true only if `authority` is an ordinary (on-curve) wallet',
     '',
     `# Caps in the underlying token (${decimals} decimals), as quoted decimal strings.`,
@@ -271,6 +272,8 @@ function envValue(key: string, value: string): string {
 /** The `.env` text: every variable backstop reads, set or commented out with what it is for. */
 export function envFile(o: {
   rpc: string; vault: Address; keys: DeploymentKeys; apiReadToken: string; webhookSecret: string; postgresPassword: string; pkcs11?: Pkcs11Settings; now: Date;
+  /** The deployment directory's absolute path (compose mounts it). */
+  deployDir: string;
 }, variables: readonly string[]): string {
   const set = (k: string, v: string) => `${k}=${envValue(k, v)}`;
   const lines = [
@@ -316,6 +319,9 @@ export function envFile(o: {
     'LOG_LEVEL=info',
     '# Sandbox only (program dumps for real mode); never set in production:',
     '# BACKSTOP_PROGRAMS_DIR=',
+    '',
+    '# For docker compose (compose.yaml): this directory, mounted read-only at /deploy in both instances.',
+    set('BACKSTOP_DEPLOY_DIR', o.deployDir),
     '',
   ];
   const text = lines.join('\n');
@@ -368,13 +374,13 @@ export function checklist(f: ChainFacts, keys: DeploymentKeys, o: { out: string;
     `     put the token it answers into TELEGRAM_BOT_TOKEN in ${o.out}/.env.`,
     '  3. Create a private group for the curator and the council, add the bot, and send any message in the group.',
     '     Before backstop runs (it would take the updates), read the ids:',
-    "       curl -s https://api.telegram.org/bot$TELEGRAM_BOT_TOKEN/getUpdates | grep -o '\"chat\":{\"id\":-[0-9]*\\|\"from\":{\"id\":[0-9]*'",
+    "       TOKEN=<the bot token>; curl -s https://api.telegram.org/bot$TOKEN/getUpdates | grep -o '\"chat\":{\"id\":-[0-9]*\\|\"from\":{\"id\":[0-9]*'",
     '     "chat":{"id":-100…} is telegram.chatId; each person\'s "from":{"id":…} (they each send a message) is their telegramId.',
     `  4. Replace every TODO in ${o.out}/${o.policyFile} (Telegram ids, escrow, limits), then:`,
     `       backstop policy check ${o.out}/${o.policyFile}     → OK ${o.out}/${o.policyFile} revision <hex>`,
     '  5. Start (docs/operations.md):',
-    `       docker compose --env-file ${o.out}/.env up -d          → two instances: one active, one standby`,
-    '       curl -s localhost:8080/readyz                           → 200',
+    `       docker compose --env-file ${o.out}/.env up -d     (in the backstop repository, beside compose.yaml)`,
+    "       curl -s -o /dev/null -w '%{http_code}\\n' localhost:8080/readyz   → 200 (and 8081, the second instance)",
     `     or without docker: cd ${o.out} && set -a && . ./.env && set +a && backstop start`,
     ...(o.pkcs11 ? [] : ['  6. Back up keys/cosigner.json and keys/audit.json (encrypted, offline), then keep only the running copies.']),
     '',
@@ -474,7 +480,7 @@ export async function runInit(opts: InitOptions, env: NodeJS.ProcessEnv = proces
   write(
     '.env',
     envFile(
-      { rpc: rpcUrl, vault: facts.vault, keys, apiReadToken: random(32), webhookSecret: random(32), postgresPassword: m.crypto.randomBytes(24).toString('hex'), ...(pkcs11 ? { pkcs11 } : {}), now },
+      { rpc: rpcUrl, vault: facts.vault, keys, deployDir: path.resolve(out), apiReadToken: random(32), webhookSecret: random(32), postgresPassword: m.crypto.randomBytes(24).toString('hex'), ...(pkcs11 ? { pkcs11 } : {}), now },
       m.config.CONFIG_VARIABLES,
     ),
     0o600,
