@@ -22,6 +22,9 @@ import type { Readiness } from './readiness.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerLossEventRoutes } from './routes/loss-events.ts';
 import { registerProposalRoutes } from './routes/proposals.ts';
+import { registerPoolCheckRoutes } from './routes/pool-check.ts';
+import { registerPoolCheckMetrics } from './metrics.ts';
+import { latestPoolChecks } from '../workflow/guardian.ts';
 
 export interface AppOptions {
   readonly workflow: Workflow;
@@ -74,6 +77,8 @@ export function createApp(options: AppOptions): express.Express {
   registerHealthRoutes(router, { readiness: options.readiness, registry: options.metrics.registry, openapi: buildOpenApi });
   registerLossEventRoutes(router, { pipeline, workflow: options.workflow, store });
   registerProposalRoutes(router, { pipeline, workflow: options.workflow, store });
+  registerPoolCheckRoutes(router, { workflow: options.workflow });
+  registerPoolCheckMetrics(options.metrics.registry, () => latestPoolChecks(options.workflow));
   app.use(checkPathParameters(routePatterns(router)));
   app.use(router);
 

@@ -91,6 +91,47 @@ export function registerPollerMetrics(registry: Registry): PollerMetrics {
   return { setLag: (seconds) => lag.set(seconds) };
 }
 
+/** What the pool metrics read: the guardian's latest check of each vault. */
+export interface PoolCheckSnapshot {
+  readonly vault: string;
+  readonly checks: readonly { readonly id: string; readonly outcome: string }[];
+  /** Pool kTokens / shares issued as a decimal string; null when unknown. */
+  readonly depthRatio: string | null;
+}
+
+const POOL_OUTCOMES = ['pass', 'fail', 'warn', 'unknown'] as const;
+
+/**
+ * `backstop_pool_check{vault,check,outcome}` (1 for the current outcome, 0 for the others) and
+ * `backstop_pool_depth_ratio{vault}`, read from `source` at each scrape. Registering again replaces
+ * the earlier pair (one app per registry reads the guardian of its own workflow).
+ */
+export function registerPoolCheckMetrics(registry: Registry, source: () => readonly PoolCheckSnapshot[]): void {
+  for (const name of ['backstop_pool_check', 'backstop_pool_depth_ratio']) registry.removeSingleMetric(name);
+  new Gauge({
+    name: 'backstop_pool_check',
+    help: 'Insurance Pool checks by vault, check id and outcome: 1 for the current outcome (the guardian’s latest read)',
+    labelNames: ['vault', 'check', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const view of source()) {
+        for (const c of view.checks) for (const outcome of POOL_OUTCOMES) this.set({ vault: view.vault, check: c.id, outcome }, c.outcome === outcome ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'backstop_pool_depth_ratio',
+    help: 'Insurance Pool kTokens (staked + pending) / the vault’s shares issued (the guardian’s latest read)',
+    labelNames: ['vault'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const view of source()) if (view.depthRatio !== null) this.set({ vault: view.vault }, Number(view.depthRatio));
+    },
+  });
+}
+
 /** Every backstop metric in one registry. */
 export interface Metrics {
   readonly registry: Registry;

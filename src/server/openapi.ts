@@ -15,10 +15,11 @@ import {
   ProposalView,
   ReadyAnswer,
 } from './schemas.ts';
+import { PoolCheckAnswer } from './routes/pool-check.ts';
 
 /** Named schemas, generated once into `components.schemas` (requests in their input form). */
 const REQUESTS = { LossEventRequest, CloseLossRequest, ProposalRequest } as const;
-const RESPONSES = { Error: ErrorResponse, LossEvent: LossEventView, Proposal: ProposalView, LossEventList, ProposalList, Health: HealthAnswer, Ready: ReadyAnswer } as const;
+const RESPONSES = { Error: ErrorResponse, LossEvent: LossEventView, Proposal: ProposalView, LossEventList, ProposalList, Health: HealthAnswer, Ready: ReadyAnswer, PoolCheck: PoolCheckAnswer } as const;
 
 function components(named: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
@@ -123,6 +124,14 @@ export function buildOpenApi(): object {
           security: [{ readToken: [] }],
           parameters: [idParam('<multisig>:<transactionIndex>')],
           responses: { '200': { description: 'the proposal', content: content('Proposal') }, ...errors(...READ_ERRORS) },
+        },
+      },
+      '/v1/vaults/{vault}/pool-check': {
+        get: {
+          summary: "The vault's Insurance Pool audit, read from the chain now (as `backstop pool check --json`)",
+          security: [{ readToken: [] }],
+          parameters: [{ name: 'vault', in: 'path', required: true, schema: { type: 'string' }, description: 'the kvault address (a policy must cover it)' }],
+          responses: { '200': { description: 'the nine checks', content: content('PoolCheck') }, ...errors(400, ...READ_ERRORS) },
         },
       },
       '/healthz': { get: { summary: 'The process answers', responses: { '200': { description: 'up', content: content('Health') } } } },
