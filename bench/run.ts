@@ -3,6 +3,7 @@
  * what it measured next to its goal. Run on an idle machine; numbers vary with load.
  */
 import { chainBench } from './chain.ts';
+import { cliBench } from './cli.ts';
 import { decideBench } from './decide.ts';
 import { httpBench } from './http.ts';
 import { telegramBench } from './telegram.ts';
@@ -15,6 +16,7 @@ export interface BenchRow {
 }
 
 const sections: [string, () => Promise<BenchRow[]>][] = [
+  ['CLI start (whole processes: bin/backstop.js after npm run build, vs node -e 0)', cliBench],
   ['policy engine', decideBench],
   ['chain reads (LiteSVM harness over HTTP)', chainBench],
   ['HTTP API (signed webhooks vs bare express, 127.0.0.1)', httpBench],

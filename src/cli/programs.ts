@@ -9,19 +9,19 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Address } from '@solana/kit';
 import type { Command } from 'commander';
-import { ChainUnavailable } from '../chain/errors.ts';
-import { ProgramDumpRefused, readProgramDump, type ProgramDump } from '../chain/program-dump.ts';
-import { PROGRAMS } from '../chain/programs.ts';
-import { ChainReader } from '../chain/reader.ts';
+import type { ProgramDump } from '../chain/program-dump.ts';
 import type { AccountSource } from '../chain/types.ts';
 
 /** The programs real mode runs, by name; kvault only when asked (no public kvault dump exists for every deployment). */
-export const DUMPED_PROGRAMS: readonly { name: string; id: Address }[] = [
-  { name: 'squads-v4', id: PROGRAMS.squads },
-  { name: 'farms', id: PROGRAMS.farms },
-  { name: 'klend', id: PROGRAMS.klend },
-];
-export const KVAULT_PROGRAM = { name: 'kvault', id: PROGRAMS.kvault } as const;
+export async function programsToDump(kvault: boolean): Promise<readonly { name: string; id: Address }[]> {
+  const { PROGRAMS } = await import('../chain/programs.ts'); // on use: @solana/kit is not loaded at `backstop --help`
+  const base = [
+    { name: 'squads-v4', id: PROGRAMS.squads },
+    { name: 'farms', id: PROGRAMS.farms },
+    { name: 'klend', id: PROGRAMS.klend },
+  ];
+  return kvault ? [...base, { name: 'kvault', id: PROGRAMS.kvault }] : base;
+}
 
 /** One program written: its file, sha256 and deploy slot. */
 export interface WrittenDump {
@@ -43,6 +43,7 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
  * Throws ProgramDumpRefused / ChainUnavailable before writing anything.
  */
 export async function fetchProgramDumps(source: AccountSource, programs: readonly { name: string; id: Address }[], out: string): Promise<WrittenDump[]> {
+  const { readProgramDump } = await import('../chain/program-dump.ts');
   const dumps: { name: string; dump: ProgramDump }[] = [];
   for (const p of programs) dumps.push({ name: p.name, dump: await readProgramDump(source, p.id) });
   mkdirSync(out, { recursive: true });
@@ -67,7 +68,8 @@ export function registerPrograms(program: Command): void {
     .option('--out <dir>', 'directory to write the dumps into', 'programs')
     .option('--kvault', 'also fetch the kvault program')
     .action(async (opts: { rpc: string; out: string; kvault?: boolean }) => {
-      let reader: ChainReader;
+      const [{ ChainReader }, { ChainUnavailable }, { ProgramDumpRefused }] = await Promise.all([import('../chain/reader.ts'), import('../chain/errors.ts'), import('../chain/program-dump.ts')]);
+      let reader: InstanceType<typeof ChainReader>;
       try {
         reader = new ChainReader({ rpcUrl: opts.rpc, timeoutMs: 60_000 });
       } catch (err) {
@@ -75,7 +77,7 @@ export function registerPrograms(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const wanted = opts.kvault ? [...DUMPED_PROGRAMS, KVAULT_PROGRAM] : DUMPED_PROGRAMS;
+      const wanted = await programsToDump(opts.kvault === true);
       try {
         const written = await fetchProgramDumps(reader, wanted, opts.out);
         for (const w of written) process.stdout.write(`${dumpLine(w)}\n`);
