@@ -82,11 +82,18 @@ async function openReadOnly(database: string | undefined, err: Out, cmd: string)
 
 /** Runs `audit verify`; returns the exit code. */
 export async function auditVerify(opts: AuditVerifyOptions, out: Out, err: Out): Promise<number> {
-  const { isPostgresUrl, loadKeypairFile, readAnchor, readAuditHead, resolveAnchorFile, resolveDatabase, verifyAudit } = await storeModules();
+  const { isPostgresUrl, readAnchor, readAuditHead, resolveAnchorFile, resolveDatabase, verifyAudit } = await storeModules();
   let publicKey: string;
   try {
     if (opts.pubkey !== undefined) publicKey = opts.pubkey;
-    else if (process.env.AUDIT_KEYPAIR) publicKey = loadKeypairFile(process.env.AUDIT_KEYPAIR).publicKey;
+    else if (process.env.AUDIT_KEYPAIR) {
+      // A file or a pkcs11: URI (the public key read from the HSM token).
+      const [{ loadAuditKey }, { pkcs11Settings }] = await Promise.all([import('../cosign/signer.ts'), import('../config.ts')]);
+      const settings = pkcs11Settings(process.env, ['AUDIT_KEYPAIR']);
+      const key = loadAuditKey(process.env.AUDIT_KEYPAIR, settings ? { pkcs11: settings } : {});
+      publicKey = key.publicKey;
+      key.close();
+    }
     else {
       err('backstop audit verify: no audit public key: pass --pubkey <base58> or set AUDIT_KEYPAIR\n');
       return EXIT_UNREADABLE;

@@ -22,7 +22,7 @@ class Refusal extends Error {
 
 /** The modules `loss record` runs on, loaded by its action (not at `backstop --help`). */
 const modules = async () => {
-  const [kit, errors, reader, load, recording, storeErrors, keys, open] = await Promise.all([
+  const [kit, errors, reader, load, recording, storeErrors, keys, open, signer, config] = await Promise.all([
     import('@solana/kit'),
     import('../chain/errors.ts'),
     import('../chain/reader.ts'),
@@ -31,12 +31,14 @@ const modules = async () => {
     import('../store/errors.ts'),
     import('../store/keys.ts'),
     import('../store/open.ts'),
+    import('../cosign/signer.ts'),
+    import('../config.ts'),
   ]);
-  return { isAddress: kit.isAddress, ...errors, ...reader, ...load, ...recording, ...storeErrors, ...keys, ...open };
+  return { isAddress: kit.isAddress, ...errors, ...reader, ...load, ...recording, ...storeErrors, ...keys, ...open, ...signer, ...config };
 };
 
 async function record(opts: LossRecordOptions, m: Awaited<ReturnType<typeof modules>>): Promise<void> {
-  const { isAddress, ChainReader, loadPolicyDir, policyForVault, verifyLossForRecording, loadKeypairFile, openStore, resolveDatabase } = m;
+  const { isAddress, ChainReader, loadPolicyDir, policyForVault, verifyLossForRecording, loadAuditKey, pkcs11Settings, openStore, resolveDatabase } = m;
   for (const [flag, v] of [['--vault', opts.vault], ['--reserve', opts.reserve]] as const) {
     if (!isAddress(v)) throw new Refusal(2, `${flag} ${v} is not a base58 address`);
   }
@@ -50,7 +52,13 @@ async function record(opts: LossRecordOptions, m: Awaited<ReturnType<typeof modu
     const dir = await loadPolicyDir(policyDir);
     if (!policyForVault(dir.policies, opts.vault)) throw new Refusal(1, `no policy in ${policyDir} covers vault ${opts.vault}`);
   }
-  const store = await openStore({ database: resolveDatabase(opts.database), auditKey: loadKeypairFile(auditPath) });
+  // A pkcs11: URI signs the audit entries inside the HSM (PKCS11_MODULE, PKCS11_PIN_FILE).
+  const settings = pkcs11Settings(process.env, ['AUDIT_KEYPAIR']);
+  const auditKey = loadAuditKey(auditPath, settings ? { pkcs11: settings } : {});
+  const store = await openStore({ database: resolveDatabase(opts.database), auditKey }).catch((err: unknown) => {
+    auditKey.close();
+    throw err;
+  });
   try {
     const holder = await store.isInstanceLocked();
     if (holder) throw new Refusal(1, `a running backstop instance holds ${store.location} (${holder.holder}); record the loss with POST /v1/loss-events instead`);
@@ -72,6 +80,7 @@ async function record(opts: LossRecordOptions, m: Awaited<ReturnType<typeof modu
     process.stdout.write(`${toJsonText(summary)}\n`);
   } finally {
     await store.close();
+    auditKey.close();
   }
 }
 
@@ -91,11 +100,11 @@ export function registerLoss(program: Command): void {
     .option('--policy-dir <dir>', 'refuse a vault no policy covers (default POLICY_DIR when set)')
     .action(async (opts: LossRecordOptions) => {
       const m = await modules();
-      const { LossUnverifiable, ChainUnavailable, StoreUnavailable, KeyFileError } = m;
+      const { LossUnverifiable, ChainUnavailable, StoreUnavailable, KeyFileError, Pkcs11KeyError, ConfigError } = m;
       try {
         await record(opts, m);
       } catch (err) {
-        const code = err instanceof Refusal ? err.exitCode : err instanceof LossUnverifiable ? 1 : err instanceof ChainUnavailable || err instanceof StoreUnavailable || err instanceof KeyFileError ? 2 : null;
+        const code = err instanceof Refusal ? err.exitCode : err instanceof LossUnverifiable ? 1 : err instanceof ChainUnavailable || err instanceof StoreUnavailable || err instanceof KeyFileError || err instanceof Pkcs11KeyError || err instanceof ConfigError ? 2 : null;
         if (code === null) throw err;
         process.stderr.write(`backstop loss record: ${(err as Error).message}\n`);
         process.exitCode = code;

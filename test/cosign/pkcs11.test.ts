@@ -21,7 +21,7 @@ import { CosignerKeyMismatch, loadAuditKey, loadCosignerKey, type LoadedKey } fr
 import { parsePolicyText, type LoadedPolicy } from '../../src/policy/load.ts';
 import { PolicyRegistry } from '../../src/policy/registry.ts';
 import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
-import { examplePolicyText } from '../../src/sandbox/fixtures/scenario.ts';
+import { examplePolicyText, sandboxLoss, SANDBOX_VAULT_LOSS, worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
 import { multisigAccount } from '../../src/sandbox/fixtures/squads.ts';
 import { SANDBOX } from '../../src/sandbox/seeds.ts';
 import { verifyAudit } from '../../src/store/audit.ts';
@@ -285,6 +285,37 @@ describe('co-signed end to end in the sandbox with the HSM key', () => {
     expect(verifyAudit({ entries, publicKey: auditKey.publicKeyBytes })).toMatchObject({ ok: true, entries: entries.length });
     expect(verifyAudit({ entries, publicKey: signer.publicKeyBytes }).ok).toBe(false);
   });
+});
+
+describe('the audit key in the token, from the command line', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+  });
+
+  it('loss record signs its audit entries through the token, and audit verify reads the audit public key from it', async () => {
+    const token = freshToken();
+    const { uri, address } = generatePkcs11Key({ token: token.label, label: 'backstop-audit' }, token.settings);
+    harness = await startHarness();
+    worldAccounts().forEach((a) => harness!.setAccount(a));
+    const loss = sandboxLoss();
+    harness.addTransaction(loss.transaction.signature, (loss.transaction.stored as { result: unknown }).result);
+    const database = join(mkdtempSync(join(tmpdir(), 'backstop-p11-loss-')), 'b.db');
+    const env = { AUDIT_KEYPAIR: uri, PKCS11_MODULE: token.settings.module, PKCS11_PIN_FILE: token.settings.pinFile, SOFTHSM2_CONF: token.conf };
+    const recorded = await backstop(['loss', 'record', '--vault', SANDBOX.vault, '--reserve', SANDBOX.reserve, '--signature', loss.transaction.signature, '--vault-loss', SANDBOX_VAULT_LOSS.toString(), '--rpc', harness.url, '--database', database], env);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    const verified = await backstop(['audit', 'verify', '--database', database], env);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^OK \d+ entries/);
+    const store = await openStore({ database, mustExist: true });
+    try {
+      const entries = await store.auditEntries();
+      expect(entries.length).toBeGreaterThan(0);
+      expect(verifyAudit({ entries, publicKey: address }).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });
 
 /** policies/example.yaml with the co-signer replaced by `cosigner`. */
