@@ -17,6 +17,39 @@ export interface AcquiredLock {
   readonly tookOverFrom: InstanceLockInfo | null;
 }
 
+/** How long a lease lasts without renewal, and how often the active instance renews it. */
+export interface LeaseTimings {
+  /** Lifetime of one renewal; a standby takes over once it has passed. Default 10 s. */
+  readonly ttlMs: number;
+  /** The active instance renews this often. Default 3 s. */
+  readonly renewMs: number;
+}
+
+/** The lease row as stored, and whether it is current on the database's clock. */
+export interface LeaseRow {
+  readonly holder: string;
+  readonly token: string;
+  readonly expiresAt: string;
+  readonly live: boolean;
+}
+
+/** What the service needs to run as active or standby (PostgreSQL only). */
+export interface LeaseControl {
+  readonly timings: LeaseTimings;
+  /** This instance's holder text (pid, host, a random id). */
+  readonly holder: string;
+  /** The token this instance holds, or null. */
+  readonly token: string | null;
+  /** Refuse every write until `tryActivate` succeeds. */
+  standby(): void;
+  /** Takes the lease if it is free or expired (renewing it from then on); null when another instance holds it. */
+  tryActivate(): Promise<AcquiredLock | null>;
+  /** Called once when the lease is found taken over (a renewal or a write saw another token). */
+  onLost(listener: (detail: string) => void): void;
+  /** The current holder, if the lease is live. */
+  current(): Promise<LeaseRow | null>;
+}
+
 export type SqlValue = string | number | bigint | null | Uint8Array;
 // Rows are read through the typed converters of the store; columns are whatever the driver returns.
 export type Row = Record<string, any>;
@@ -53,5 +86,7 @@ export interface SqlEngine {
   /** Re-takes the instance lock if it was lost (a dropped connection, a removed lock file); throws InstanceLocked if another holds it. */
   ensureInstanceLock(): Promise<void>;
   isInstanceLocked(): Promise<InstanceLockInfo | null>;
+  /** PostgreSQL's active-instance lease (lease.ts); absent on SQLite, which refuses a second instance. */
+  readonly lease?: LeaseControl;
   close(): Promise<void>;
 }

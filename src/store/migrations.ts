@@ -1,6 +1,7 @@
 /**
  * Versioned schema migrations, one SQL text for both engines: the few words that differ are tokens
- * (`{id}` an auto-increment primary key, `{bytes}` a byte column, `{int64}`). Money and u64 values are
+ * (`{id}` an auto-increment primary key, `{bytes}` a byte column, `{int64}`, `{timestamp}` a database
+ * time, only for the lease, which uses the database's clock). Money and u64 values are
  * decimal TEXT; times are RFC 3339 UTC TEXT with milliseconds (they sort as they compare).
  * Append new migrations; never edit an applied one.
  */
@@ -13,13 +14,13 @@ export interface Migration {
 }
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
-  sqlite: { '{id}': 'INTEGER PRIMARY KEY AUTOINCREMENT', '{bytes}': 'BLOB', '{int64}': 'INTEGER' },
-  postgres: { '{id}': 'BIGSERIAL PRIMARY KEY', '{bytes}': 'BYTEA', '{int64}': 'BIGINT' },
+  sqlite: { '{id}': 'INTEGER PRIMARY KEY AUTOINCREMENT', '{bytes}': 'BLOB', '{int64}': 'INTEGER', '{timestamp}': 'TEXT' },
+  postgres: { '{id}': 'BIGSERIAL PRIMARY KEY', '{bytes}': 'BYTEA', '{int64}': 'BIGINT', '{timestamp}': 'TIMESTAMPTZ' },
 };
 
 /** The migration's SQL for one engine. */
 export function migrationSql(m: Migration, dialect: Dialect): string {
-  return m.sql.replace(/\{id\}|\{bytes\}|\{int64\}/g, (t) => TOKENS[dialect][t]!);
+  return m.sql.replace(/\{id\}|\{bytes\}|\{int64\}|\{timestamp\}/g, (t) => TOKENS[dialect][t]!);
 }
 
 export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -186,6 +187,17 @@ CREATE INDEX timers_due ON timers (due_at);
     name: 'decision-summary',
     // The numbers a decision was made on, typed, for every screen (policy/summary.ts); null on older rows.
     sql: `ALTER TABLE decisions ADD COLUMN summary_json TEXT;`,
+  },
+  {
+    version: 3,
+    name: 'lease',
+    // PostgreSQL's active-instance lease (lease.ts); SQLite keeps its lock file and never uses the table.
+    sql: `CREATE TABLE lease (
+  name TEXT PRIMARY KEY CHECK (name = 'active'),
+  holder TEXT NOT NULL,
+  token {int64} NOT NULL,
+  expires_at {timestamp} NOT NULL
+);`,
   },
 ];
 

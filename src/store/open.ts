@@ -4,6 +4,7 @@
  */
 import { databaseIdentity, resolveAnchorFile } from './anchor.ts';
 import type { AuditSigner } from './audit.ts';
+import type { LeaseTimings } from './engine.ts';
 import { openPostgresStore } from './postgres.ts';
 import { DEFAULT_SQLITE_PATH, openSqliteStore } from './sqlite.ts';
 import type { SqlStore } from './sql-store.ts';
@@ -22,6 +23,8 @@ export interface OpenStoreOptions {
   /** Do not create a missing SQLite file (read-only commands). */
   readonly mustExist?: boolean;
   readonly busyTimeoutMs?: number;
+  /** PostgreSQL: the active-instance lease's lifetime and renewal (tests shorten them). */
+  readonly lease?: Partial<LeaseTimings>;
   readonly now?: () => Date;
   readonly onWarning?: (message: string) => void;
 }

@@ -1,17 +1,16 @@
 /**
  * The PostgreSQL store (pg Pool). Named locks are transaction-scoped advisory locks:
  * `pg_advisory_xact_lock(LOCKS, hashtext(name))` — the vault-level reservation lock, the audit head
- * lock and the migration lock. The instance lock is a session advisory lock on a dedicated client
- * held for the process lifetime; its `application_name` says which pid and host hold it.
+ * lock and the migration lock. The instance lock is the active-instance lease (lease.ts): taken,
+ * renewed on the database's clock, and checked first in every write transaction.
  */
-import { hostname } from 'node:os';
 import pg from 'pg';
 import { UniqueViolation, type AcquiredLock, type InstanceLockInfo, type LockName, type Row, type SqlConn, type SqlEngine, type SqlValue } from './engine.ts';
 import { InstanceLocked, StoreUnavailable } from './errors.ts';
+import { LeaseLost, leaseTimings, lockInfo, PgLease, type LeaseTimings } from './lease.ts';
 import { migrate, SqlStore, type SqlStoreOptions } from './sql-store.ts';
 
-/** Advisory lock namespaces (first key of the two-int form). */
-const INSTANCE_NS = 0x62616b01;
+/** Advisory lock namespace (first key of the two-int form). */
 const LOCK_NS = 0x62616b02;
 
 export interface PostgresOptions extends SqlStoreOptions {
@@ -20,6 +19,8 @@ export interface PostgresOptions extends SqlStoreOptions {
   readonly max?: number;
   /** Connection timeout. Default 5000 ms. */
   readonly connectTimeoutMs?: number;
+  /** Lease lifetime and renewal (default 10 s / 3 s, or BACKSTOP_LEASE_TTL_MS / BACKSTOP_LEASE_RENEW_MS). */
+  readonly lease?: Partial<LeaseTimings>;
 }
 
 /** The URL without its password, for messages. */
@@ -82,21 +83,32 @@ export class PostgresEngine implements SqlEngine {
   readonly location: string;
   readonly read: SqlConn;
   private readonly pool: pg.Pool;
-  private lockClient: pg.Client | null = null;
-  /** Set when the connection holding the instance lock dropped: the lock is gone. */
-  instanceLockLost = false;
+  private readonly leasePool: pg.Pool;
+  /** The active-instance lease (SPEC §8): taken by `acquireInstanceLock`, or by the service's standby loop. */
+  readonly lease: PgLease;
 
-  constructor(private readonly options: { url: string; max?: number; connectTimeoutMs?: number }) {
+  constructor(options: { url: string; max?: number; connectTimeoutMs?: number; lease?: Partial<LeaseTimings> }) {
     this.location = redactUrl(options.url);
+    const timings = leaseTimings(options.lease);
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.max ?? 5,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
       application_name: 'backstop',
+      // A leader paused inside a transaction holds the lease row FOR SHARE: the server ends that session, so a takeover waits at most this.
+      idle_in_transaction_session_timeout: Math.max(1000, Math.min(timings.ttlMs, 10_000)),
+    });
+    this.leasePool = new pg.Pool({
+      connectionString: options.url,
+      max: 2,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      application_name: 'backstop lease',
     });
     // An idle client's error (server restart, terminated backend) must not crash the process;
     // the pool drops that client and the next query reconnects or fails as StoreUnavailable.
     this.pool.on('error', () => undefined);
+    this.leasePool.on('error', () => undefined);
+    this.lease = new PgLease(this.leasePool, timings, translate);
     const pool = this.pool;
     this.read = {
       all: async (sql, params = []) => {
@@ -124,6 +136,7 @@ export class PostgresEngine implements SqlEngine {
   }
 
   async transaction<T>(fn: (tx: SqlConn) => Promise<T>, locks: readonly LockName[] = []): Promise<T> {
+    this.lease.refuseEarly();
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -132,15 +145,21 @@ export class PostgresEngine implements SqlEngine {
     }
     const tx = clientConn(client);
     let broken = false;
+    // The server may end a checked-out session (idle in transaction too long): the failed query says so; no crash.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await tx.exec('BEGIN');
+      await this.lease.fence(tx); // every write checks that this instance is still the active one
       for (const name of [...locks].sort()) await this.lock(tx, name);
       const value = await fn(tx);
       await tx.exec('COMMIT');
       return value;
     } catch (err) {
       const t = translate(err);
-      broken = t instanceof StoreUnavailable;
+      broken = t instanceof StoreUnavailable && !(t instanceof LeaseLost);
       if (!broken) {
         try {
           await client.query('ROLLBACK');
@@ -150,6 +169,7 @@ export class PostgresEngine implements SqlEngine {
       }
       throw t;
     } finally {
+      client.off('error', onError);
       client.release(broken ? true : undefined);
     }
   }
@@ -158,67 +178,31 @@ export class PostgresEngine implements SqlEngine {
     await tx.all('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NS, name]);
   }
 
+  /** Takes the lease (renewed from then on) or throws InstanceLocked naming the active instance. */
   async acquireInstanceLock(): Promise<AcquiredLock> {
-    if (this.lockClient !== null) return { tookOverFrom: null };
-    const client = new pg.Client({
-      connectionString: this.options.url,
-      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5000,
-      application_name: `backstop pid=${process.pid} host=${hostname()}`.slice(0, 63),
-    });
-    client.on('error', () => {
-      this.instanceLockLost = true;
-    });
-    client.on('end', () => {
-      if (this.lockClient === client) this.instanceLockLost = true;
-    });
-    try {
-      await client.connect();
-      const { rows } = await client.query('SELECT pg_try_advisory_lock($1, 1) AS ok', [INSTANCE_NS]);
-      if (rows[0]?.ok !== true) {
-        const holder = await this.isInstanceLocked();
-        await client.end();
-        throw new InstanceLocked(holder?.holder ?? 'unknown holder', this.location);
-      }
-    } catch (err) {
-      if (err instanceof InstanceLocked) throw err;
-      await client.end().catch(() => undefined);
-      throw translate(err);
-    }
-    this.lockClient = client;
-    return { tookOverFrom: null };
+    const got = await this.lease.tryActivate();
+    if (got !== null) return got;
+    const holder = await this.isInstanceLocked();
+    throw new InstanceLocked(holder?.holder ?? 'an instance whose lease is being taken over', this.location);
   }
 
+  /** Renews the lease now; InstanceLocked when another instance took it over. */
   async ensureInstanceLock(): Promise<void> {
-    if (this.lockClient === null || !this.instanceLockLost) return;
-    // The session that held the advisory lock is gone, and the lock with it: take it again.
-    await this.lockClient.end().catch(() => undefined);
-    this.lockClient = null;
-    this.instanceLockLost = false;
-    await this.acquireInstanceLock();
+    if (this.lease.token === null) return;
+    if (await this.lease.renew()) return;
+    const holder = await this.isInstanceLocked().catch(() => null);
+    throw new InstanceLocked(holder?.holder ?? 'another instance', this.location);
   }
 
+  /** The instance whose lease is current on the database's clock, or null. */
   async isInstanceLocked(): Promise<InstanceLockInfo | null> {
-    const rows = await this.read.all(
-      `SELECT a.pid, a.application_name, a.client_addr::text AS addr, a.backend_start::text AS since
-         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = 1 AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [INSTANCE_NS],
-    );
-    const r = rows[0];
-    if (r === undefined) return null;
-    const app = String(r.application_name ?? '');
-    const m = /pid=(\d+) host=(\S+)/.exec(app);
-    const pid = m ? Number(m[1]) : null;
-    const host = m ? m[2]! : (r.addr as string | null);
-    return { holder: `${m ? `pid ${pid} on ${host}` : `server backend ${r.pid}${host ? ` from ${host}` : ''}`} since ${r.since}`, pid, host };
+    const row = await this.lease.current();
+    return row?.live ? lockInfo(row) : null;
   }
 
   async close(): Promise<void> {
-    if (this.lockClient !== null) {
-      await this.lockClient.end().catch(() => undefined);
-      this.lockClient = null;
-    }
-    await this.pool.end().catch(() => undefined);
+    await this.lease.release();
+    await Promise.all([this.pool.end().catch(() => undefined), this.leasePool.end().catch(() => undefined)]);
   }
 }
 

@@ -11,7 +11,7 @@ import type { AuditEntry, AuditHead } from './audit.ts';
 import { SqlAuditLog } from './audit-log.ts';
 import { AuditedWriter, type AuditedWriterOptions } from './audited-writer.ts';
 import { SqlCards } from './cards.ts';
-import type { SqlEngine } from './engine.ts';
+import type { LeaseControl, SqlEngine } from './engine.ts';
 import { SchemaTooNew } from './errors.ts';
 import { SqlIntents } from './intents.ts';
 import { SqlLossLedger } from './loss-ledger.ts';
@@ -96,6 +96,11 @@ export class SqlStore implements Store {
     this.timers = new SqlTimers(writer);
     this.webhookState = new SqlWebhookState(writer);
     this.auditLog = new SqlAuditLog(writer);
+  }
+
+  /** PostgreSQL's active-instance lease (the service runs active or standby by it); null on SQLite. */
+  get lease(): LeaseControl | null {
+    return this.engine.lease ?? null;
   }
 
   /** The engine underneath (tests and tools that need raw SQL). */

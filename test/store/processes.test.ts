@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Address } from '@solana/kit';
 import { readAuditHead, verifyAudit } from '../../src/store/audit.ts';
 import { startTsxChild, type TsxChild } from '../support/child.ts';
@@ -58,7 +58,8 @@ describeEngines('crash safety', (engine) => {
     await run('intent');
     const store = await open(db);
     try {
-      expect(await store.isInstanceLocked()).toBeNull();
+      // The SIGKILLed holder's lock is gone at once (SQLite's lock file names a dead pid) or once its lease has run out (PostgreSQL).
+      await vi.waitFor(async () => expect(await store.isInstanceLocked()).toBeNull(), { timeout: 3000, interval: 100 });
       const proposals = await store.listProposals();
       expect(proposals).toHaveLength(1);
       const rowId = proposals[0]!.rowId;

@@ -99,12 +99,14 @@ describeEngines('store', (engine) => {
         await expect(store.ensureInstanceLock()).rejects.toBeInstanceOf(InstanceLocked);
         rmSync(`${db.database}.lock`);
       } else {
-        const engineOf = store.sql as unknown as { lockClient: { end(): Promise<void> } | null };
-        await engineOf.lockClient!.end(); // the session holding the advisory lock dropped
-        await new Promise((r) => setTimeout(r, 50));
+        const expire = () => store.sql.read.run(`UPDATE lease SET expires_at = clock_timestamp() - interval '1 second'`);
+        await expire(); // the lease ran out (a pause) but nobody took it over: renewing keeps it, same token
         await store.ensureInstanceLock();
         const second = await another();
         await expect(second.acquireInstanceLock()).rejects.toBeInstanceOf(InstanceLocked);
+        await expire();
+        await second.acquireInstanceLock(); // taken over: token + 1
+        await expect(store.ensureInstanceLock()).rejects.toBeInstanceOf(InstanceLocked);
       }
     });
 
