@@ -19,6 +19,7 @@ import { databaseIdentity } from './store/anchor.ts';
 import { InstanceLocked } from './store/errors.ts';
 import type { SqlStore } from './store/sql-store.ts';
 import { createBot, WEBHOOK_PATH, type BotHandle } from './telegram/bot.ts';
+import { clusterOf } from './telegram/links.ts';
 import { TelegramNotifier } from './telegram/notifier.ts';
 import { Loop } from './workflow/loop.ts';
 import { SILENT_NOTIFIER, type Log } from './workflow/ports.ts';
@@ -30,6 +31,8 @@ export interface ServiceParts {
   readonly store: SqlStore;
   /** One RPC provider, or several that must agree (SOLANA_RPC_URL, comma-separated). */
   readonly chain: ChainReader | MultiRpc;
+  /** The RPC's URL: card links go to the cluster it is on. */
+  readonly rpcUrl?: string;
   readonly policies: PolicyRegistry;
   readonly signer: Signer;
   readonly feePayer?: Signer;
@@ -84,7 +87,7 @@ export async function startService(parts: ServiceParts): Promise<RunningService>
   });
   const creator = new ChainProposalCreator({ chain, store: counted, signer: parts.signer, ...(parts.feePayer ? { feePayer: parts.feePayer } : {}), log });
   const notifier = parts.telegram
-    ? new TelegramNotifier({ token: parts.telegram.token, ...(parts.telegram.apiRoot ? { apiRoot: parts.telegram.apiRoot } : {}), store: counted, policies, log })
+    ? new TelegramNotifier({ token: parts.telegram.token, ...(parts.telegram.apiRoot ? { apiRoot: parts.telegram.apiRoot } : {}), store: counted, policies, log, cluster: clusterOf(parts.rpcUrl) })
     : null;
   // Copies of the audit head leave the machine after each signing step: every policy chat, and the URL.
   const anchor =

@@ -3,6 +3,8 @@
  * `sandbox.json`: find a proposal's card among the bot's messages, press one of its buttons.
  */
 import { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient.js';
+import type { Address } from '@solana/kit';
+import { proposalPdaOf } from '../chain/pda.ts';
 import type { SandboxInfo } from './start.ts';
 
 interface BotMessage {
@@ -22,11 +24,14 @@ const client = (info: SandboxInfo, userId: number, firstName: string) =>
 /** Every card the bot posted for proposal `proposalId` (`<multisig>:<index>`, edits applied), newest last. */
 export async function cardsOf(info: SandboxInfo, proposalId: string): Promise<Card[]> {
   const history = (await client(info, 1, 'reader').getUpdatesHistory()) as BotMessage[];
+  // A card names its proposal through the explorer link to the Proposal account.
+  const at = proposalId.lastIndexOf(':');
+  const pda = proposalPdaOf(proposalId.slice(0, at) as Address, BigInt(proposalId.slice(at + 1)));
   const cards: Card[] = [];
   for (const m of history) {
     const buttons = (m.message?.reply_markup?.inline_keyboard ?? []).flat().map((b) => ({ text: b.text, data: b.callback_data ?? '' }));
     const text = m.message?.text ?? '';
-    const mine = text.startsWith('<b>Emergency withdrawal #') && text.includes(`<code>${proposalId}</code>`);
+    const mine = text.startsWith('<b>#') && text.includes(`/address/${pda}`) && !/^<b>#\d+ details<\/b>/.test(text);
     if (m.messageId !== undefined && mine) cards.push({ messageId: m.messageId, text: m.message?.text ?? '', buttons });
   }
   return cards;

@@ -164,6 +164,7 @@ async function startLocked(options: {
   const service = await startService({
     store,
     chain: new ChainReader({ rpcUrl: harness.url, timeoutMs: 5000 }),
+    rpcUrl: harness.url,
     policies,
     signer: keypairSigner(cosigner),
     telegram: { token: SANDBOX_BOT_TOKEN, apiRoot },

@@ -6,6 +6,7 @@
 import type { Store, StoredLossEvent, ProposalRecord } from '../store/types.ts';
 import type { z } from 'zod';
 import type { LossEventView, ProposalView } from './schemas.ts';
+import { proposalView as workflowProposalView, type ProposalView as WorkflowProposalView } from '../workflow/views.ts';
 
 export function lossEventView(e: StoredLossEvent): z.input<typeof LossEventView> {
   return {
@@ -31,24 +32,29 @@ export function lossEventView(e: StoredLossEvent): z.input<typeof LossEventView>
   };
 }
 
-export async function proposalView(store: Store, p: ProposalRecord): Promise<z.input<typeof ProposalView>> {
-  const [decision, votes, intent] = await Promise.all([store.latestDecision(p.rowId), store.votes(p.rowId, p.epoch), store.latestIntent(p.id)]);
+/** The API's proposal (SPEC §6), rendered from the workflow's read model. */
+export function apiProposal(v: WorkflowProposalView): z.input<typeof ProposalView> {
   return {
-    id: p.id,
-    multisig: p.multisig,
-    transactionIndex: p.transactionIndex.toString(),
-    vault: p.vault,
-    state: p.state,
-    epoch: p.epoch,
-    digest: p.digest,
-    policyRevision: p.policyRevision,
-    claim: p.claim,
-    lossEventId: p.lossEventId,
-    mode: p.mode,
-    receivedAt: p.receivedAt.toISOString(),
-    deadline: p.deadline?.toISOString() ?? null,
-    decision: decision ? (decision.decision as z.input<typeof ProposalView>['decision']) : null,
-    approvals: votes.map((v) => ({ telegramId: v.telegramId, name: v.name, role: v.role, vote: v.vote, at: v.at.toISOString() })),
-    intent: intent ? { signature: intent.signature, transaction: Buffer.from(intent.transaction).toString('base64'), status: intent.status } : null,
+    id: v.id,
+    multisig: v.multisig,
+    transactionIndex: v.transactionIndex.toString(),
+    vault: v.vault,
+    state: v.state,
+    epoch: v.epoch,
+    digest: v.digest,
+    policyRevision: v.policyRevision,
+    claim: v.claim,
+    lossEventId: v.lossEventId,
+    mode: v.mode,
+    receivedAt: v.receivedAt.toISOString(),
+    deadline: v.deadline?.toISOString() ?? null,
+    decision: v.decision ? (v.decision as z.input<typeof ProposalView>['decision']) : null,
+    approvals: v.approvals.map((a) => ({ telegramId: a.telegramId, name: a.name, role: a.role, vote: a.vote, at: a.at.toISOString() })),
+    intent: v.intent ? { signature: v.intent.signature, transaction: Buffer.from(v.intent.transaction).toString('base64'), status: v.intent.status } : null,
   };
+}
+
+/** Builds the read model of `p` and renders it for the API (the API shows no tally, so no policy is needed). */
+export async function proposalView(store: Store, p: ProposalRecord): Promise<z.input<typeof ProposalView>> {
+  return apiProposal(await workflowProposalView({ store, policyFor: () => undefined }, p, new Date()));
 }

@@ -117,6 +117,30 @@ export function createBot(o: CreateBotOptions): BotHandle {
     }
   };
 
+  // Details is read-only: it is posted as a reply to the card, at most once a minute per card, so a
+  // button cannot be used to flood the chat.
+  const detailsPostedAt = new Map<number, number>();
+  const showDetails = async (rowId: number, chatId: number, messageId: number): Promise<string> => {
+    const card = await store.getCard(rowId).catch(() => null);
+    if (!card || card.chatId !== chatId || card.messageId !== messageId) return "This is not this proposal's card.";
+    const last = detailsPostedAt.get(rowId);
+    if (last !== undefined && Date.now() - last < 60_000) return 'Details were posted just above.';
+    const details = await notifier.details(rowId).catch(() => null);
+    if (!details) return 'No policy covers this proposal any more.';
+    try {
+      await bot.api.sendMessage(chatId, details.text, {
+        parse_mode: 'HTML',
+        link_preview_options: { is_disabled: true },
+        reply_parameters: { message_id: messageId, allow_sending_without_reply: true },
+      });
+      detailsPostedAt.set(rowId, Date.now());
+      return 'Details posted below the card.';
+    } catch (err) {
+      log.warn({ proposalRowId: rowId, err: errorText(err, token) }, 'details not sent');
+      return 'Details could not be sent — press again.';
+    }
+  };
+
   bot.on('callback_query', async (ctx) => {
     const q = ctx.callbackQuery;
     const data = q.data ?? '';
@@ -128,8 +152,13 @@ export function createBot(o: CreateBotOptions): BotHandle {
       await answer(ctx, 'This button is not valid.', true);
       return;
     }
+    if (parsed.action === 'details') {
+      await answer(ctx, await showDetails(parsed.rowId, q.message?.chat.id ?? 0, q.message?.message_id ?? 0), false);
+      return;
+    }
     const outcome = await handlePress(workflow, {
       ...parsed,
+      action: parsed.action,
       telegramId: q.from.id,
       name: nameOf(q.from),
       // An inline-mode message has no chat: 0 never matches a policy chat, so the press is refused and logged.
@@ -145,7 +174,7 @@ export function createBot(o: CreateBotOptions): BotHandle {
         command,
         typeof ctx.match === 'string' ? ctx.match : '',
         { chatId: ctx.chat.id, chatType: ctx.chat.type, userId: ctx.from?.id ?? null },
-        { store, policies, chain: workflow.chain, renderCard: async (rowId) => (await notifier.render(rowId))?.card ?? null },
+        { store, policies, chain: workflow.chain, renderDetails: async (rowId) => (await notifier.details(rowId)) ?? null },
       );
       if (text === null) return; // not a policy chat, not a member: say nothing
       await ctx.reply(clip(text, MAX_MESSAGE_CHARS), {

@@ -1,26 +1,30 @@
 /**
- * Callback data of the card's buttons (SPEC §7): `<a|r|y|n>:<proposal row id>:<digest[0..16]>:<epoch>`,
- * at most 64 bytes. Anything else is refused here, before the workflow sees it.
+ * Callback data of the card's buttons (SPEC §7): `<a|r|y|n|d>:<proposal row id>:<digest[0..16]>:<epoch>`,
+ * at most 64 bytes (`d` = Details: shows, changes nothing). Anything else is refused here, before the
+ * workflow sees it.
  */
 import type { PressAction } from '../workflow/votes.ts';
 
 /** Telegram's limit on `callback_data`. */
 export const MAX_CALLBACK_BYTES = 64;
 
+/** What a card button does: a press the workflow judges, or Details (read-only). */
+export type CardAction = PressAction | 'details';
+
 /** A button's payload: which action, on which proposal row, bound to which digest prefix and epoch. */
 export interface CallbackData {
-  readonly action: PressAction;
+  readonly action: CardAction;
   readonly rowId: number;
   /** The first 16 hex of the digest, or '' when the proposal has no digest (a denied one). */
   readonly digestPrefix: string;
   readonly epoch: number;
 }
 
-const CODE: Readonly<Record<PressAction, string>> = { approve: 'a', reject: 'r', 'confirm-reject': 'y', 'cancel-reject': 'n' };
-const ACTION: Readonly<Record<string, PressAction>> = { a: 'approve', r: 'reject', y: 'confirm-reject', n: 'cancel-reject' };
+const CODE: Readonly<Record<CardAction, string>> = { approve: 'a', reject: 'r', 'confirm-reject': 'y', 'cancel-reject': 'n', details: 'd' };
+const ACTION: Readonly<Record<string, CardAction>> = { a: 'approve', r: 'reject', y: 'confirm-reject', n: 'cancel-reject', d: 'details' };
 
 // Row id and epoch: positive safe integers without leading zeros; digest: 16 lowercase hex or nothing.
-const PATTERN = /^([arny]):([1-9][0-9]{0,14}):((?:[0-9a-f]{16})?):([1-9][0-9]{0,14})$/;
+const PATTERN = /^([arnyd]):([1-9][0-9]{0,14}):((?:[0-9a-f]{16})?):([1-9][0-9]{0,14})$/;
 
 /** Formats callback data; throws RangeError on values a card must never carry. */
 export function formatCallback(data: CallbackData): string {

@@ -1,63 +1,32 @@
 /**
- * The proposal card (SPEC §7), pure: from what the store knows to the HTML text, the inline keyboard
- * and a hash of both (an unchanged hash means no edit is sent). Everything user- or chain-derived is
- * escaped (bidi and control characters shown as <U+XXXX>, line feeds too); the final state stays visible on the card.
+ * The proposal card (SPEC §7, phone first), pure: a `ProposalView` (src/workflow/views.ts) rendered to
+ * HTML text, an inline keyboard and a hash of both (an unchanged hash means no edit is sent). The card
+ * reads in ten seconds on a 360-px phone — what, why, where, the verdict, who, the deadline — and the
+ * per-rule table with reasons, full addresses and the full digest live in the Details view. Everything
+ * user- or chain-derived is escaped (bidi and control characters shown as <U+XXXX>).
  */
 import { createHash } from 'node:crypto';
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
-import type { Address } from '@solana/kit';
-import { formatUnits } from '../policy/amounts.ts';
-import type { Decision, JsonFact, RuleResult } from '../policy/decision.ts';
-import type { Policy } from '../policy/schema.ts';
-import type { IntentRecord, ProposalRecord, TransitionRecord } from '../store/types.ts';
-import type { Member, Tally } from '../workflow/quorum.ts';
-import { holdEndsAt, type RejectHold } from '../workflow/timers.ts';
+import type { Outcome } from '../policy/decision.ts';
+import type { ProposalState } from '../store/types.ts';
+import { displayAmount } from '../util/units.ts';
+import type { Member } from '../workflow/quorum.ts';
 import { digestField, type PressAction } from '../workflow/votes.ts';
-import { formatCallback } from './callback.ts';
+import type { ProposalView, Units } from '../workflow/views.ts';
+import { formatCallback, type CardAction } from './callback.ts';
 import { clip, code, escapeLine, link } from './html.ts';
 
 /** Telegram's limit on a message's text. */
 export const MAX_MESSAGE_CHARS = 4096;
 
-/** A loss event as the card shows it: what was recorded and what is already used. Underlying base units. */
-export interface CardLossEvent {
-  readonly id: string;
-  readonly reserve: Address;
-  readonly state: 'open' | 'closed';
-  readonly recordedLoss: bigint;
-  readonly compensated: bigint;
-  readonly reserved: bigint;
-}
-
-/** Where the card links to. */
+/** Where the card links to: pages on the cluster the RPC is on. */
 export interface CardLinks {
-  /** The Squads app page of the transaction. */
-  readonly squads: string;
+  /** The Squads app page of the transaction (mainnet only; absent elsewhere). */
+  readonly squads?: string;
   /** An explorer page of the Proposal PDA. */
   readonly explorer: string;
-  /** An explorer page of a transaction signature (executed / signing). */
-  readonly tx?: (signature: string) => string;
-}
-
-/** Everything a card shows. */
-export interface CardInput {
-  readonly row: ProposalRecord;
-  readonly policy: Policy;
-  /** The latest stored decision, or null before the first one. */
-  readonly decision: Decision | null;
-  /** The current epoch's tally against the current policy (`currentTally`). */
-  readonly tally: Tally | null;
-  /** The active Reject hold, if any (`activeHold`). */
-  readonly hold: RejectHold | null;
-  /** The latest co-signer intent, if any. */
-  readonly intent: IntentRecord | null;
-  readonly lossEvents: readonly CardLossEvent[];
-  readonly now: Date;
-  readonly links: CardLinks;
-  /** The latest transition: its detail explains final states (signature, reason). */
-  readonly lastTransition?: TransitionRecord | null;
-  /** The rejection that ended the proposal, with the reason replied later. */
-  readonly rejection?: { readonly name: string; readonly reason: string | null } | null;
+  /** An explorer page of a transaction signature. */
+  readonly tx: (signature: string) => string;
 }
 
 /** A rendered card. */
@@ -69,16 +38,16 @@ export interface RenderedCard {
   readonly hash: string;
 }
 
-const RULE_ICON: Readonly<Record<RuleResult['outcome'], string>> = { pass: '✅', fail: '❌', unknown: '❔' };
+const ICON: Readonly<Record<Outcome, string>> = { pass: '✅', fail: '❌', unknown: '❔' };
 
-const STATE_LINE: Readonly<Record<ProposalRecord['state'], string>> = {
+const STATE: Readonly<Record<ProposalState, string>> = {
   received: '⏳ Received — deciding',
   denied: '⛔ Denied by policy',
   'awaiting-approval': '🗳 Awaiting approval',
-  invalidated: '♻️ Approvals voided — deciding again',
-  approved: '✅ Approved — waiting for the curator’s on-chain vote, then backstop co-signs last',
-  signing: '✍️ Signing — the co-signer’s approval is sent',
-  signed: '✍️ Signed on-chain — not executed yet',
+  invalidated: '♻️ Voided — deciding again',
+  approved: '✅ Approved — signs after the curator',
+  signing: '✍️ Signing',
+  signed: '✍️ Signed, not executed yet',
   executed: '🏁 Executed',
   rejected: '🚫 Rejected',
   expired: '⌛ Expired',
@@ -90,164 +59,161 @@ export function formatTime(t: Date): string {
   return `${t.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-const factOf = (decision: Decision | null, rule: string, key: string): JsonFact | undefined =>
-  decision?.rules.find((r) => r.id === rule)?.facts[key];
+/** "4nBV…FAFH": enough to recognise an address on a phone; the Details view shows it whole. */
+export const shortAddress = (a: string): string => (a.length > 12 ? `${a.slice(0, 4)}…${a.slice(-4)}` : a);
 
-const bigOf = (v: JsonFact | undefined): bigint | null => (typeof v === 'string' && /^[0-9]+$/.test(v) ? BigInt(v) : null);
-
-const detailOf = (t: TransitionRecord | null | undefined): Record<string, unknown> =>
-  t && t.detail !== null && typeof t.detail === 'object' ? (t.detail as Record<string, unknown>) : {};
-
-/** Which buttons a card carries in `state` (SPEC §7). */
-export function cardActions(state: ProposalRecord['state'], holdActive: boolean): PressAction[] {
-  const approve: PressAction[] = state === 'awaiting-approval' ? ['approve'] : [];
-  const rejectable = state === 'denied' || state === 'awaiting-approval' || state === 'approved';
-  if (!rejectable) return approve;
-  return [...approve, ...(holdActive ? (['confirm-reject', 'cancel-reject'] as const) : (['reject'] as const))];
+/** An amount with its unit: "9,820.00 USDC", or base units when the decimals are unknown. */
+export function amountText(amount: bigint, unit: Units['underlying']): string {
+  return unit.decimals === null ? `${amount} base units of ${unit.symbol}` : `${displayAmount(amount, unit.decimals)} ${unit.symbol}`;
 }
 
-const LABEL: Readonly<Record<PressAction, string>> = {
+const LABEL: Readonly<Record<CardAction, string>> = {
   approve: '✅ Approve',
   reject: '🚫 Reject',
   'confirm-reject': '🚫 Confirm reject',
-  'cancel-reject': '↩️ Cancel reject',
+  'cancel-reject': '↩️ Cancel',
+  details: 'ℹ️ Details',
 };
 
-/** The card's inline keyboard: one row of buttons bound to the row id, digest prefix and epoch. */
-export function cardKeyboard(row: Pick<ProposalRecord, 'rowId' | 'state' | 'digest' | 'epoch'>, holdActive: boolean): InlineKeyboardMarkup {
-  const buttons: InlineKeyboardButton[] = cardActions(row.state, holdActive).map((action) => ({
+/** The card's inline keyboard: its actions, then Details, bound to the row id, digest prefix and epoch. */
+export function cardKeyboard(view: Pick<ProposalView, 'rowId' | 'digest' | 'epoch' | 'actions'>): InlineKeyboardMarkup {
+  const button = (action: CardAction): InlineKeyboardButton => ({
     text: LABEL[action],
-    callback_data: formatCallback({ action, rowId: row.rowId, digestPrefix: digestField(row.digest), epoch: row.epoch }),
-  }));
-  return { inline_keyboard: buttons.length > 0 ? [buttons] : [] };
+    callback_data: formatCallback({ action, rowId: view.rowId, digestPrefix: digestField(view.digest), epoch: view.epoch }),
+  });
+  return { inline_keyboard: [[...view.actions.map(button), button('details')]] };
 }
 
 /** Renders the card. Pure. */
-export function renderCard(input: CardInput): RenderedCard {
-  // Shorter reasons and claim when the whole card would exceed Telegram's limit.
-  let text = '';
-  for (const [reasonMax, claimMax] of [[400, 1000], [140, 300], [60, 80], [0, 0]] as const) {
-    text = cardText(input, reasonMax, claimMax);
-    if (text.length <= MAX_MESSAGE_CHARS) break;
-  }
-  if (text.length > MAX_MESSAGE_CHARS) text = text.slice(0, MAX_MESSAGE_CHARS); // unreachable with sane inputs
-  const keyboard = cardKeyboard(input.row, input.hold !== null);
+export function renderCard(view: ProposalView, links: CardLinks): RenderedCard {
+  const text = clip(cardLines(view, links).join('\n'), MAX_MESSAGE_CHARS);
+  const keyboard = cardKeyboard(view);
   const hash = createHash('sha256').update(JSON.stringify({ text, keyboard })).digest('hex');
   return { text, keyboard, hash };
 }
 
-function cardText(input: CardInput, reasonMax: number, claimMax: number): string {
-  const { row, policy, decision } = input;
-  const decimals = factOf(decision, 'limits', 'decimals');
-  const units = (v: bigint): string => (typeof decimals === 'number' ? formatUnits(v, decimals) : `${v} base units`);
+// States where the humans' approvals mean something on the card (elsewhere Details lists the votes).
+const SHOWS_APPROVALS: ReadonlySet<ProposalState> = new Set(['awaiting-approval', 'approved', 'signing', 'signed', 'executed']);
+const FINAL: ReadonlySet<ProposalState> = new Set(['executed', 'rejected', 'expired', 'failed']);
+
+function cardLines(view: ProposalView, links: CardLinks): string[] {
+  const { units, summary } = view;
   const lines: string[] = [];
+  lines.push(`<b>#${view.rowId} ${escapeLine(clip(view.vaultName ?? shortAddress(view.vault), 30))}</b>`);
+  lines.push(`<b>${escapeLine(STATE[view.state])}</b>${escapeLine(stateDetail(view))}`);
 
-  lines.push(`<b>Emergency withdrawal #${row.rowId}</b> — ${escapeLine(policy.name)}`);
-  lines.push(`<b>${escapeLine(STATE_LINE[row.state])}</b>${stateDetail(input)}`);
-  lines.push('');
-  lines.push(`Proposal: ${code(row.id)}`);
-  lines.push(`Vault: ${escapeLine(policy.name)} ${code(row.vault)}`);
-
-  const amount = bigOf(factOf(decision, 'amount-within-loss', 'amount')) ?? bigOf(factOf(decision, 'farm-binding', 'amount'));
-  const value = bigOf(factOf(decision, 'amount-within-loss', 'value'));
-  if (amount !== null) {
-    lines.push(`Amount: <b>${escapeLine(units(amount))} kTokens</b>${value !== null ? ` ≈ ${escapeLine(units(value))} underlying` : ' (value unknown)'}`);
+  // What
+  if (summary?.amount != null) {
+    const value = summary.value != null ? ` ≈ ${amountText(summary.value, units.underlying)}` : ' (value unknown)';
+    lines.push(`Withdraw <b>${escapeLine(amountText(summary.amount, units.shares))}</b>${escapeLine(value)}`);
   } else {
-    lines.push('Amount: unknown (see the rules)');
+    lines.push('Withdraw: amount unknown (see Details)');
   }
+  lines.push('from the Insurance Pool');
 
-  const destination = factOf(decision, 'destination-escrow', 'destination');
-  const escrowName = factOf(decision, 'destination-escrow', 'escrow');
-  if (typeof destination === 'string') {
-    const named = typeof escrowName === 'string' ? escapeLine(escrowName) : '<i>not a registered escrow</i>';
-    lines.push(`Escrow: ${named} ${code(destination)}`);
-  }
-
-  if (input.lossEvents.length > 0) {
-    lines.push('Loss events:');
-    for (const e of input.lossEvents.slice(0, 5)) {
-      const remaining = e.recordedLoss - e.compensated - e.reserved;
-      lines.push(
-        `• ${code(e.id)}${e.state === 'closed' ? ' (closed)' : ''}: recorded ${escapeLine(units(e.recordedLoss))}, ` +
-          `compensated ${escapeLine(units(e.compensated))}, reserved ${escapeLine(units(e.reserved))} → remains ${escapeLine(units(remaining > 0n ? remaining : 0n))}`,
-      );
-    }
-    if (input.lossEvents.length > 5) lines.push(`• … and ${input.lossEvents.length - 5} more (/losses)`);
+  // Why
+  const [event, ...more] = view.lossEvents;
+  if (event) {
+    const when = event.at ? ` (${event.at.toISOString().slice(0, 10)})` : '';
+    const left = view.lossEvents.reduce((s, e) => s + e.remaining, 0n);
+    lines.push(`Why: loss ${code(event.id.slice(0, 11))}${more.length > 0 ? ` +${more.length}` : ''}${escapeLine(when)}`);
+    lines.push(`on ${code(shortAddress(event.reserve))} · ${escapeLine(amountText(left, units.underlying))} left`);
   } else {
-    lines.push('Loss events: none recorded');
+    lines.push('Why: no loss event recorded');
   }
 
-  lines.push(
-    `Digest: ${row.digest ? code(row.digest.slice(0, 16)) : '<i>none</i>'} · policy ${row.policyRevision ? code(row.policyRevision.slice(0, 8)) : '<i>none</i>'} · epoch ${row.epoch}`,
-  );
-  if (row.claim) lines.push(`Claim (shown, never used to decide): <i>${escapeLine(clip(row.claim, Math.max(claimMax, 1)))}</i>`);
-
-  lines.push('');
-  if (decision) {
-    lines.push(`<b>Rules</b> (decision ${code(decision.id.slice(0, 12))})`);
-    for (const r of decision.rules) {
-      const reason = reasonMax > 0 ? ` — ${escapeLine(clip(r.reason, reasonMax))}` : '';
-      lines.push(`${RULE_ICON[r.outcome]} ${escapeLine(r.id)}${reason}`);
-    }
-  } else {
-    lines.push('<b>Rules</b>: not decided yet');
+  // Where
+  if (view.destination) {
+    const name = view.destination.escrowName ? escapeLine(clip(view.destination.escrowName, 20)) : '⚠️ <i>not an escrow</i>';
+    lines.push(`To: ${name} ${code(shortAddress(view.destination.address))}`);
   }
 
-  lines.push('');
-  lines.push(...approvalLines(input));
+  // Verdict
+  lines.push(verdictLine(view, SHOWS_APPROVALS.has(view.state) ? 40 : 78));
 
-  if (row.deadline) lines.push(`Deadline: ${escapeLine(formatTime(row.deadline))}`);
-  lines.push(`${link(input.links.squads, 'Squads app')} · ${link(input.links.explorer, 'Explorer')}`);
-  return lines.join('\n');
+  // Who
+  if (SHOWS_APPROVALS.has(view.state)) lines.push(...whoLines(view));
+
+  // When, which, where to look
+  if (view.hold) lines.push(`⏸ ${escapeLine(clip(view.hold.name, 12))}’s Reject holds signing to ${escapeLine(formatTime(view.hold.until).slice(11, 16))}`);
+  else if (view.deadline && !FINAL.has(view.state)) lines.push(`Until ${escapeLine(formatTime(view.deadline))}`);
+  const look = [links.squads ? link(links.squads, 'Squads') : null, link(links.explorer, 'Explorer')].filter((x) => x !== null).join(' · ');
+  lines.push(`${view.digest ? code(view.digest.slice(0, 16)) : '<i>no digest</i>'} · ${look}`);
+  return lines;
 }
 
-function approvalLines(input: CardInput): string[] {
-  const { tally, policy, hold } = input;
-  if (!tally) return ['<b>Approvals</b>: no policy covers this proposal any more'];
-  const names = (ms: readonly Member[]) => ms.map((m) => escapeLine(m.name)).join(', ');
-  const role = (label: string, approved: readonly Member[], missing: readonly Member[], needed: number, required: number) =>
-    `${label} ${approved.length}/${required}: ${approved.length > 0 ? `✅ ${names(approved)}` : '—'}` +
-    (needed > 0 && missing.length > 0 ? ` · missing: ${names(missing)}` : '');
-  const out = [
-    '<b>Approvals</b>',
-    role('Curators', tally.curatorApprovals, tally.missingCurators, tally.curatorsNeeded, policy.curators.required),
-    role('Council', tally.councilApprovals, tally.missingCouncil, tally.councilNeeded, policy.council.quorum),
-  ];
-  if (tally.rejections.length > 0) out.push(`Rejected by: ${names(tally.rejections.map((r) => r.member))}`);
-  if (hold) {
-    const by = [...policy.curators.members, ...policy.council.members].find((m) => m.telegramId === hold.by);
-    out.push(`⏸ Signing held by ${escapeLine(by?.name ?? String(hold.by))}’s Reject until ${escapeLine(formatTime(holdEndsAt(hold)))} — Confirm or Cancel`);
-  }
-  return out;
+/** One line of at most `width` characters: all checks passed, or the first that did not and why. */
+function verdictLine(view: ProposalView, width: number): string {
+  const v = view.verdict;
+  if (!v) return '⏳ Not decided yet';
+  if (v.allowed) return `✅ All ${v.total} checks passed`;
+  const first = v.problems[0]!;
+  const others = v.problems.length > 1 ? ` (+${v.problems.length - 1})` : '';
+  return `${ICON[first.outcome]} ${escapeLine(first.id)}: ${escapeLine(clip(first.reason, Math.max(8, width - first.id.length - others.length - 4)))}${others}`;
 }
 
-/** What follows the state line: the signature, reason or cause that explains it. */
-function stateDetail(input: CardInput): string {
-  const { row, intent, lastTransition, rejection, links } = input;
-  const detail = lastTransition && lastTransition.to === row.state ? detailOf(lastTransition) : {};
-  const sig = (s: string) => ` ${links.tx ? link(links.tx(s), s) : code(s)}`;
-  switch (row.state) {
-    case 'executed': {
-      const s = typeof detail['signature'] === 'string' ? detail['signature'] : intent?.signature;
-      return s ? `: ${sig(s)}` : '';
-    }
+/** Curator and council: who approved, and how many more are needed (not every missing name). */
+function whoLines(view: ProposalView): string[] {
+  const { tally, required } = view;
+  if (!tally || !required) return ['No policy covers this proposal any more'];
+  const names = (ms: readonly Member[]) => ms.map((m) => `${escapeLine(clip(m.name, 12))} ✅`).join(', ');
+  const role = (label: string, approved: readonly Member[], needed: number, of: number) =>
+    `${label} ${approved.length} of ${of}${approved.length > 0 ? `: ${names(approved)}` : ''}${needed > 0 ? ` · ${needed} more needed` : ''}`;
+  return [role('Curator', tally.curatorApprovals, tally.curatorsNeeded, required.curators), role('Council', tally.councilApprovals, tally.councilNeeded, required.council)];
+}
+
+/** What follows the state: recorded mode, the reason of a denial or failure, who rejected. */
+function stateDetail(view: ProposalView): string {
+  switch (view.state) {
     case 'signing':
-    case 'signed':
-      return intent ? `:${sig(intent.signature)}` : '';
-    case 'rejected': {
-      if (lastTransition?.cause === 'chain') return ' on-chain';
-      if (rejection) return ` by ${escapeLine(rejection.name)}${rejection.reason ? `: ${escapeLine(clip(rejection.reason, 1000))}` : ' (reply to this card to add a reason)'}`;
-      return '';
-    }
+      return view.intent?.status === 'recorded' ? ' — recorded, not executed' : ' — approval sent';
+    case 'rejected':
+      if (view.last?.cause === 'chain') return ' on-chain';
+      return view.rejection ? ` by ${clip(view.rejection.name, 12)}${view.rejection.reason ? `: ${clip(view.rejection.reason, 40)}` : ''}` : '';
     case 'expired':
-      return row.deadline ? ` at ${escapeLine(formatTime(row.deadline))}` : '';
+      return view.deadline ? ` at ${formatTime(view.deadline)}` : '';
     case 'invalidated':
     case 'failed':
-    case 'denied': {
-      const reason = detail['reason'];
-      return typeof reason === 'string' ? `: ${escapeLine(clip(reason, 300))}` : '';
-    }
+      return view.last?.reason ? `: ${clip(view.last.reason, 40)}` : '';
     default:
       return '';
   }
 }
+
+/**
+ * The Details view (the card's ℹ️ button, `/status`): every rule with its reason, full addresses, the
+ * full digest and revision, the amounts in base units, the loss events, the votes and the intent.
+ */
+export function renderDetails(view: ProposalView, links: CardLinks): string {
+  const { units, summary } = view;
+  const lines: string[] = [`<b>#${view.rowId} details</b> — ${escapeLine(STATE[view.state])}${escapeLine(stateDetail(view))}`, `Proposal ${code(view.id)}`];
+  lines.push(`Vault ${escapeLine(view.vaultName ?? '')} ${code(view.vault)}`);
+  if (summary?.amount != null) lines.push(`Amount ${escapeLine(amountText(summary.amount, units.shares))} (${summary.amount} base units)`);
+  if (summary?.value != null) lines.push(`Value ${escapeLine(amountText(summary.value, units.underlying))} (${summary.value} base units)`);
+  if (summary?.farmTransfer != null) lines.push(`The farm sends ${escapeLine(amountText(summary.farmTransfer, units.shares))}${summary.drainsPool ? ' — the whole pool (the farm freezes)' : ''}`);
+  if (view.destination) lines.push(`Destination ${escapeLine(view.destination.escrowName ?? 'not a registered escrow')} ${code(view.destination.address)}`);
+  for (const e of view.lossEvents) {
+    lines.push(
+      `Loss ${code(e.id)}${e.state === 'closed' ? ' (closed)' : ''} on reserve ${code(e.reserve)}: recorded ${escapeLine(amountText(e.recordedLoss, units.underlying))}, ` +
+        `compensated ${escapeLine(amountText(e.compensated, units.underlying))}, reserved ${escapeLine(amountText(e.reserved, units.underlying))}, left ${escapeLine(amountText(e.remaining, units.underlying))}`,
+    );
+  }
+  lines.push(`Digest ${view.digest ? code(view.digest) : '<i>none</i>'}`);
+  lines.push(`Policy ${view.policyRevision ? code(view.policyRevision) : '<i>none</i>'} · round ${view.epoch}`);
+  if (view.claim) lines.push(`Claim (shown, never used to decide): <i>${escapeLine(clip(view.claim, 1000))}</i>`);
+  lines.push('');
+  if (view.decision) {
+    lines.push(`<b>Rules</b> (decision ${code(view.decision.id)})`);
+    for (const r of view.rules) lines.push(`${ICON[r.outcome]} ${escapeLine(r.id)} — ${escapeLine(clip(r.reason, 400))}`);
+  } else {
+    lines.push('<b>Rules</b>: not decided yet');
+  }
+  lines.push('');
+  lines.push(`<b>Votes</b> (round ${view.epoch}): ${view.approvals.length === 0 ? 'none' : view.approvals.map((a) => `${escapeLine(a.name)} (${a.role}) ${a.vote === 'approve' ? '✅' : '🚫'}`).join(', ')}`);
+  if (view.intent) lines.push(`Co-signer ${escapeLine(view.intent.kind)} ${link(links.tx(view.intent.signature), shortAddress(view.intent.signature))} — ${escapeLine(view.intent.status === 'recorded' ? 'recorded, not executed' : view.intent.status)}`);
+  if (view.last?.signature) lines.push(`Executed in ${link(links.tx(view.last.signature), shortAddress(view.last.signature))}`);
+  if (view.deadline) lines.push(`Deadline ${escapeLine(formatTime(view.deadline))}`);
+  return clip(lines.join('\n'), MAX_MESSAGE_CHARS);
+}
+
+export type { PressAction };

@@ -33,8 +33,8 @@ export interface CommandDeps {
   readonly store: Store;
   readonly policies: { all(): readonly LoadedPolicy[] };
   readonly chain: AccountSource;
-  /** The card as it would be rendered now (TelegramNotifier.render). */
-  readonly renderCard: (rowId: number) => Promise<{ text: string } | null>;
+  /** The proposal's Details view as it would be rendered now (TelegramNotifier.details). */
+  readonly renderDetails: (rowId: number) => Promise<{ text: string } | null>;
 }
 
 /** The policies a viewer may see: the chat's in a group, the viewer's rosters in private. */
@@ -105,7 +105,7 @@ async function status(deps: CommandDeps, visible: readonly LoadedPolicy[], id: s
   const row = await findProposal(deps.store, id);
   // A proposal of a vault this viewer cannot see is answered exactly like an unknown one.
   if (!row || !visible.some((p) => p.policy.insurancePool.multisig === row.multisig)) return `No proposal ${code(id)} here.`;
-  const card = await deps.renderCard(row.rowId);
+  const card = await deps.renderDetails(row.rowId);
   return card ? card.text : `No proposal ${code(id)} here.`;
 }
 

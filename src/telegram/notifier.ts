@@ -12,10 +12,10 @@ import type { PolicyRegistry } from '../policy/registry.ts';
 import type { CardRecord, ProposalRecord, Store } from '../store/types.ts';
 import { KeyedMutex } from '../workflow/mutex.ts';
 import type { Log, Notifier } from '../workflow/ports.ts';
-import { activeHold, currentTally } from '../workflow/votes.ts';
-import { formatTime, renderCard, type CardInput, type CardLossEvent, type RenderedCard } from './card.ts';
+import { proposalView, type ProposalView } from '../workflow/views.ts';
+import { formatTime, renderCard, renderDetails, type CardLinks, type RenderedCard } from './card.ts';
 import { escapeHtml } from './html.ts';
-import { explorerAddressLink, explorerTxLink, squadsLink } from './links.ts';
+import { explorerAddressLink, explorerTxLink, squadsLink, type Cluster } from './links.ts';
 import { notifierApi } from './api.ts';
 import { errorText } from './redact.ts';
 
@@ -37,8 +37,8 @@ export interface TelegramNotifierOptions {
   readonly api?: Api<RawApi>;
   /** The workflow's clock (Reject holds are judged against it). */
   readonly clock?: () => Date;
-  /** Explorer cluster for links; mainnet when absent. */
-  readonly cluster?: 'devnet' | 'testnet' | 'custom';
+  /** The cluster the RPC is on, for links (`clusterOf(rpcUrl)`); mainnet when absent. */
+  readonly cluster?: Cluster;
 }
 
 const SEND_OPTIONS = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
@@ -51,7 +51,7 @@ export class TelegramNotifier implements Notifier {
   private readonly log: Log;
   private readonly token: string;
   private readonly clock: () => Date;
-  private readonly cluster: TelegramNotifierOptions['cluster'];
+  private readonly cluster: Cluster;
   private readonly cards = new KeyedMutex();
 
   constructor(o: TelegramNotifierOptions) {
@@ -60,7 +60,7 @@ export class TelegramNotifier implements Notifier {
     this.log = o.log;
     this.token = o.token;
     this.clock = o.clock ?? (() => new Date());
-    this.cluster = o.cluster;
+    this.cluster = o.cluster ?? { kind: 'mainnet' };
     this.api = o.api ?? notifierApi({ token: o.token, ...(o.apiRoot ? { apiRoot: o.apiRoot } : {}) });
   }
 
@@ -116,13 +116,20 @@ export class TelegramNotifier implements Notifier {
     }
   }
 
-  /** The card as it would be rendered now (also used by `/status`); null for an unknown row or policy. */
-  async render(rowId: number): Promise<{ row: ProposalRecord; loaded: LoadedPolicy; card: RenderedCard } | null> {
+  /** The card as it would be rendered now; null for an unknown row or policy. */
+  async render(rowId: number): Promise<{ row: ProposalRecord; loaded: LoadedPolicy; view: ProposalView; card: RenderedCard } | null> {
     const row = await this.store.getProposalByRowId(rowId);
     if (!row) return null;
     const loaded = this.policies.forMultisig(row.multisig);
     if (!loaded) return null;
-    return { row, loaded, card: renderCard(await this.cardInput(row, loaded)) };
+    const view = await this.view(row);
+    return { row, loaded, view, card: renderCard(view, this.links(row)) };
+  }
+
+  /** The Details view of a proposal (the card's ℹ️ button, `/status`); null for an unknown row or policy. */
+  async details(rowId: number): Promise<{ row: ProposalRecord; loaded: LoadedPolicy; text: string } | null> {
+    const rendered = await this.render(rowId);
+    return rendered ? { row: rendered.row, loaded: rendered.loaded, text: renderDetails(rendered.view, this.links(rendered.row)) } : null;
   }
 
   private async sync(rowId: number): Promise<void> {
@@ -193,53 +200,18 @@ export class TelegramNotifier implements Notifier {
       .catch((e: unknown) => this.log.error({ proposalRowId: rowId, err: errorText(e, this.token) }, 'card edited but not stored'));
   }
 
-  private async cardInput(row: ProposalRecord, loaded: LoadedPolicy): Promise<CardInput> {
-    const now = this.clock();
-    const store = this.store;
-    const [stored, tally, timers, intent, transitions, votes, events, ledger] = await Promise.all([
-      store.latestDecision(row.rowId),
-      currentTally({ store, policyFor: (r) => this.policies.forMultisig(r.multisig) }, row),
-      store.timersFor(row.rowId),
-      store.latestIntent(row.id),
-      store.transitions(row.rowId),
-      store.votes(row.rowId),
-      store.lossEventsForVault(row.vault),
-      store.ledgerForVault(row.vault),
-    ]);
-    const decision = stored?.decision ?? null;
-    // The events the decision weighed, else the one the proposal is bound to, else the vault's open ones.
-    const decided = decision?.rules.find((r) => r.id === 'loss-event')?.facts['events'];
-    const decidedIds = Array.isArray(decided)
-      ? decided.flatMap((e) => (e && typeof e === 'object' && !Array.isArray(e) && typeof e['id'] === 'string' ? [e['id']] : []))
-      : [];
-    const shown = decidedIds.length > 0
-      ? events.filter((e) => decidedIds.includes(e.id))
-      : row.lossEventId
-        ? events.filter((e) => e.id === row.lossEventId)
-        : events.filter((e) => e.state === 'open');
-    const lossEvents: CardLossEvent[] = shown.map((e) => {
-      const rows = ledger.filter((l) => l.lossEventId === e.id);
-      const sum = (state: 'reserved' | 'compensated') => rows.filter((l) => l.state === state).reduce((a, l) => a + l.amount, 0n);
-      return { id: e.id, reserve: e.reserve, state: e.state, recordedLoss: e.recordedLoss, compensated: sum('compensated'), reserved: sum('reserved') };
-    });
-    const rejectVote = row.state === 'rejected' ? votes.filter((v) => v.vote === 'reject').at(-1) : undefined;
+  /** The proposal's read model as of now (src/workflow/views.ts). */
+  view(row: ProposalRecord): Promise<ProposalView> {
+    return proposalView({ store: this.store, policyFor: (r) => this.policies.forMultisig(r.multisig) }, row, this.clock());
+  }
+
+  /** Links on the cluster the RPC is on. */
+  links(row: Pick<ProposalRecord, 'multisig' | 'transactionIndex'>): CardLinks {
     const cluster = this.cluster;
     return {
-      row,
-      policy: loaded.policy,
-      decision,
-      tally,
-      hold: activeHold(timers, now),
-      intent,
-      lossEvents,
-      now,
-      links: {
-        squads: squadsLink(row.multisig, row.transactionIndex),
-        explorer: explorerAddressLink(proposalPdaOf(row.multisig, row.transactionIndex), cluster),
-        tx: (signature) => explorerTxLink(signature, cluster),
-      },
-      lastTransition: transitions.at(-1) ?? null,
-      rejection: rejectVote ? { name: rejectVote.name, reason: rejectVote.reason } : null,
+      ...(squadsLink(row.multisig, row.transactionIndex, cluster) ? { squads: squadsLink(row.multisig, row.transactionIndex, cluster)! } : {}),
+      explorer: explorerAddressLink(proposalPdaOf(row.multisig, row.transactionIndex), cluster),
+      tx: (signature) => explorerTxLink(signature, cluster),
     };
   }
 }

@@ -25,3 +25,16 @@ export function formatUnits(amount: bigint, decimals: number): string {
   const fraction = decimals > 0 ? (abs % scale).toString().padStart(decimals, '0').replace(/0+$/, '') : '';
   return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
+
+/**
+ * An amount for people reading on a phone: thousands grouped, two decimals at least and every
+ * significant one beyond ("9,820.00", "0.000001"), so nothing is rounded away.
+ */
+export function displayAmount(amount: bigint, decimals: number): string {
+  const [whole = '0', fraction = ''] = formatUnits(amount, decimals).split('.');
+  const negative = whole.startsWith('-');
+  const digits = negative ? whole.slice(1) : whole;
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const shown = decimals === 0 ? '' : `.${fraction.padEnd(Math.min(2, decimals), '0')}`;
+  return `${negative ? '-' : ''}${grouped}${shown}`;
+}

@@ -9,7 +9,7 @@ import { SANDBOX } from '../../src/sandbox/seeds.ts';
 import { currentTally } from '../../src/workflow/votes.ts';
 import { runDueTimers } from '../../src/workflow/tick.ts';
 import { pollOnce } from '../../src/workflow/watch.ts';
-import { botMessage, buttons, CHAT, dataFor, press, startWorld, waitFor, type World } from './support.ts';
+import { botMessage, buttons, CHAT, dataFor, detailsButton, press, startWorld, waitFor, type World } from './support.ts';
 
 let w: World;
 beforeAll(async () => {
@@ -21,7 +21,6 @@ afterAll(async () => {
 });
 
 const freshProposal = (o?: Parameters<World['freshProposal']>[0]) => w.freshProposal(o);
-const index = () => w.lastIndex;
 
 const state = async (rowId: number) => (await w.store.getProposalByRowId(rowId))!.state;
 const cardOf = (messageId: number) => botMessage(w.tg, messageId)!;
@@ -34,13 +33,15 @@ describe('the card', () => {
     const stored = w.tg.storage.botMessages.find((m) => m.messageId === messageId)!;
     expect(Number(stored.message.chat_id)).toBe(CHAT);
     expect(card.text).toContain('Awaiting approval');
-    expect(card.text).toContain(SANDBOX.vault);
-    expect(card.text).toContain('<b>100 kTokens</b> ≈ 98.2 underlying');
-    expect(card.text).toContain(`distributor-1 <code>${SANDBOX.escrow}</code>`);
+    expect(card.text).toContain('Sandbox USDC vault');
+    expect(card.text).toContain('Withdraw <b>100.00 kUSDC</b> ≈ 98.20 USDC');
+    expect(card.text).toContain(`distributor-1 <code>${SANDBOX.escrow.slice(0, 4)}…${SANDBOX.escrow.slice(-4)}</code>`);
     expect(card.text).toContain(`<code>${row.digest!.slice(0, 16)}</code>`);
-    expect(card.text).toContain(`https://app.squads.so/squads/${SANDBOX.multisig}/transactions/${index()}`);
+    // The sandbox's RPC is local: links go to the explorer on that cluster, not to mainnet or the Squads app.
+    expect(card.text).toContain('cluster=custom&amp;customUrl=');
+    expect(card.text).not.toContain('app.squads.so');
     expect(buttons(card.keyboard)).toEqual([await dataFor(w.store, row.rowId, 'a'), await dataFor(w.store, row.rowId, 'r')]);
-    expect(w.tg.storage.botMessages.filter((m) => (m.message.text ?? '').includes(`Emergency withdrawal #${row.rowId}</b>`))).toHaveLength(1);
+    expect(w.tg.storage.botMessages.filter((m) => (m.message.text ?? '').startsWith(`<b>#${row.rowId} `))).toHaveLength(1);
   });
 
   it('a denied proposal gets no Approve button, only Reject', async () => {
@@ -56,10 +57,15 @@ describe('the card', () => {
     const claim = 'pay <b>me</b> & "friends" <script>';
     const { row, messageId } = await freshProposal({ claim });
     const card = cardOf(messageId);
-    expect(card.text).toContain('pay &lt;b&gt;me&lt;/b&gt; &amp; &quot;friends&quot; &lt;script&gt;');
     expect(card.text).not.toContain('<script>');
     expect(card.text).not.toContain('<b>me');
     expect(htmlProblems(card.text)).toEqual([]);
+    // The claim is in the Details view, escaped.
+    await press(w.user(2001, 'Bob'), detailsButton(card.keyboard)!, messageId);
+    const details = await waitFor(() => w.tg.storage.botMessages.find((m) => (m.message as { reply_parameters?: { message_id: number } }).reply_parameters?.message_id === messageId && (m.message.text ?? '').includes('details')), 'the details reply');
+    expect(details.message.text).toContain('pay &lt;b&gt;me&lt;/b&gt; &amp; &quot;friends&quot; &lt;script&gt;');
+    expect(details.message.text).toContain(`<code>${SANDBOX.escrow}</code>`);
+    expect(htmlProblems(details.message.text!)).toEqual([]);
     for (const data of buttons(card.keyboard)) expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
     expect(row.claim).toBe(claim);
   });
@@ -70,14 +76,14 @@ describe('approval through the buttons', () => {
     const { row, messageId } = await freshProposal();
     const approve = await dataFor(w.store, row.rowId, 'a');
     await press(w.user(1001, 'Alice'), approve, messageId);
-    await waitFor(() => cardOf(messageId).text.includes('Curators 1/1: ✅ alice'), 'alice on the card');
+    await waitFor(() => cardOf(messageId).text.includes('Curator 1 of 1: alice ✅'), 'alice on the card');
     await press(w.user(2001, 'Bob'), approve, messageId);
-    await waitFor(() => cardOf(messageId).text.includes('Council 1/2: ✅ bob · missing: carol, dave'), 'bob on the card');
+    await waitFor(() => cardOf(messageId).text.includes('Council 1 of 2: bob ✅ · 1 more needed'), 'bob on the card');
     expect(await state(row.rowId)).toBe('awaiting-approval');
     await press(w.user(2002, 'Carol'), approve, messageId);
     await waitFor(async () => (await state(row.rowId)) === 'approved', 'approved');
     const card = await waitFor(() => (cardOf(messageId).text.includes('Approved') ? cardOf(messageId) : null), 'the approved card');
-    expect(card.text).toContain('Council 2/2: ✅ bob, carol');
+    expect(card.text).toContain('Council 2 of 2: bob ✅, carol ✅');
     expect(buttons(card.keyboard)).toEqual([await dataFor(w.store, row.rowId, 'r')]);
     expect((await w.store.votes(row.rowId)).map((v) => [v.telegramId, v.role, v.vote])).toEqual([
       [1001, 'curator', 'approve'],
@@ -88,7 +94,7 @@ describe('approval through the buttons', () => {
     await pollOnce(w.wf); // the curator's on-chain vote is in the fixture: the co-signer signs last
     expect(await state(row.rowId)).toBe('signing');
     const signing = await waitFor(() => (cardOf(messageId).text.includes('Signing') ? cardOf(messageId) : null), 'the signing card');
-    expect(signing.text).toContain(w.cosigner.sent[0]!);
+    expect(signing.text).toContain('Signing</b> — approval sent');
     expect(buttons(signing.keyboard)).toEqual([]);
   });
 });
@@ -130,7 +136,7 @@ describe('presses that count nothing (each is answered, audit-logged, and change
     const t = (await currentTally(w.wf, (await w.store.getProposalByRowId(rowId))!))!;
     expect(t.curatorApprovals.map((m) => m.telegramId)).toEqual([1001]);
     expect(t.councilApprovals).toEqual([]);
-    await waitFor(() => cardOf(messageId).text.includes('Council 0/2: —'), 'no council approval on the card');
+    await waitFor(() => cardOf(messageId).text.includes('Council 0 of 2 · 2 more needed'), 'no council approval on the card');
   });
 
   it('a press from another chat', async () => {
@@ -193,7 +199,7 @@ describe('Reject', () => {
     await press(w.user(2001), approve, messageId);
     await waitFor(async () => (await w.store.votes(row.rowId)).length === 2, 'two approvals');
     await press(w.user(2003, 'Dave'), await dataFor(w.store, row.rowId, 'r'), messageId);
-    const held = await waitFor(() => (cardOf(messageId).text.includes('Signing held by dave') ? cardOf(messageId) : null), 'the hold on the card');
+    const held = await waitFor(() => (cardOf(messageId).text.includes('dave’s Reject holds signing') ? cardOf(messageId) : null), 'the hold on the card');
     expect(buttons(held.keyboard)).toEqual([approve, await dataFor(w.store, row.rowId, 'y'), await dataFor(w.store, row.rowId, 'n')]);
 
     await press(w.user(2002), approve, messageId);
@@ -219,7 +225,7 @@ describe('Reject', () => {
     const { row, messageId } = await freshProposal();
     const dave = w.user(2003, 'Dave');
     await press(dave, await dataFor(w.store, row.rowId, 'r'), messageId);
-    await waitFor(() => cardOf(messageId).text.includes('Signing held'), 'the hold');
+    await waitFor(() => cardOf(messageId).text.includes('Reject holds signing'), 'the hold');
     await press(dave, await dataFor(w.store, row.rowId, 'y'), messageId);
     await waitFor(async () => (await state(row.rowId)) === 'rejected', 'rejected');
 
@@ -236,7 +242,7 @@ describe('Reject', () => {
     const { row, messageId } = await freshProposal();
     const dave = w.user(2003, 'Dave');
     await press(dave, await dataFor(w.store, row.rowId, 'r'), messageId);
-    await waitFor(() => cardOf(messageId).text.includes('Signing held'), 'the hold');
+    await waitFor(() => cardOf(messageId).text.includes('Reject holds signing'), 'the hold');
     await press(dave, await dataFor(w.store, row.rowId, 'y'), messageId);
     await waitFor(async () => (await state(row.rowId)) === 'rejected', 'rejected');
     await dave.sendMessage(dave.makeMessage('bad\u0000 escrow\u0007 \u202Edevorppa', { reply_to_message: { message_id: messageId } } as never));
@@ -251,9 +257,9 @@ describe('Reject', () => {
     const { row, messageId } = await freshProposal();
     const dave = w.user(2003);
     await press(dave, await dataFor(w.store, row.rowId, 'r'), messageId);
-    await waitFor(() => cardOf(messageId).text.includes('Signing held'), 'the hold');
+    await waitFor(() => cardOf(messageId).text.includes('Reject holds signing'), 'the hold');
     await press(dave, await dataFor(w.store, row.rowId, 'n'), messageId);
-    const card = await waitFor(() => (!cardOf(messageId).text.includes('Signing held') ? cardOf(messageId) : null), 'the hold lifted');
+    const card = await waitFor(() => (!cardOf(messageId).text.includes('Reject holds signing') ? cardOf(messageId) : null), 'the hold lifted');
     expect(buttons(card.keyboard)).toEqual([await dataFor(w.store, row.rowId, 'a'), await dataFor(w.store, row.rowId, 'r')]);
     expect(await w.store.timersFor(row.rowId)).not.toContainEqual(expect.objectContaining({ kind: 'hold-expiry' }));
   });
@@ -289,7 +295,7 @@ describe('restart', () => {
     await press(w.user(2002), approve, messageId);
     await waitFor(async () => (await state(row.rowId)) === 'approved', 'approved after the restart');
     expect((await w.store.votes(row.rowId)).map((v) => v.telegramId)).toEqual([1001, 2001, 2002]);
-    await waitFor(() => cardOf(messageId).text.includes('Council 2/2'), 'the card edited by the new bot');
+    await waitFor(() => cardOf(messageId).text.includes('Council 2 of 2'), 'the card edited by the new bot');
   });
 });
 
@@ -309,12 +315,13 @@ describe('commands', () => {
     return inChat()[before]!.message.text;
   }
 
-  it('/status shows the card of a proposal of this chat, by row id or multisig:index', async () => {
+  it('/status shows the Details of a proposal of this chat, by row id or multisig:index', async () => {
     const { row } = await freshProposal();
     const byRow = await ask(`/status ${row.rowId}`, { userId: 2001 });
-    expect(byRow).toContain(`Emergency withdrawal #${row.rowId}`);
+    expect(byRow).toContain(`#${row.rowId} details`);
     const byId = await ask(`/status ${row.id}`, { userId: 2001 });
-    expect(byId).toContain(`Emergency withdrawal #${row.rowId}`);
+    expect(byId).toContain(`#${row.rowId} details`);
+    expect(byId).toContain(`Digest <code>${row.digest}</code>`);
   });
 
   it('/pending, /losses, /pool and /help answer in the policy chat', async () => {

@@ -14,6 +14,7 @@ import type { AccountData } from '../../src/chain/types.ts';
 import { exampleRegistry, RecordingCoSigner } from '../support/workflow-doubles.ts';
 import { PolicyRegistry } from '../../src/policy/registry.ts';
 import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
+import { clusterOf } from '../../src/telegram/links.ts';
 import { PENDING_AMOUNT, proposalAccounts, sandboxLoss, SANDBOX_VAULT_LOSS, worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
 import { withdrawalInstructions } from '../../src/sandbox/fixtures/squads.ts';
 import { SANDBOX, SANDBOX_TELEGRAM } from '../../src/sandbox/seeds.ts';
@@ -107,7 +108,7 @@ export async function startWorld(o: { log?: Log } = {}): Promise<World> {
   const world = { harness, store, dbFile, auditKey, policies, clock, tg, apiRoot } as unknown as World;
   const build = async () => {
     world.cosigner = new RecordingCoSigner(() => world.store);
-    world.notifier = new TelegramNotifier({ token: TOKEN, apiRoot, store: world.store, policies, log, clock: () => clock.now });
+    world.notifier = new TelegramNotifier({ token: TOKEN, apiRoot, store: world.store, policies, log, clock: () => clock.now, cluster: clusterOf(harness.url) });
     world.wf = new Workflow({
       store: world.store,
       chain: new ChainReader({ rpcUrl: harness.url, retries: 0, timeoutMs: 3000 }),
@@ -158,9 +159,13 @@ export function botMessage(tg: TelegramServer, messageId: number): { text: strin
   return { text: m.text, keyboard: m.reply_markup, replyTo: m.reply_parameters?.message_id };
 }
 
-/** Callback data of every button on a keyboard. */
+/** Callback data of every voting button on a keyboard (the read-only Details button is left out). */
 export const buttons = (k: InlineKeyboardMarkup | undefined): string[] =>
-  (k?.inline_keyboard ?? []).flat().map((b) => ('callback_data' in b ? b.callback_data : ''));
+  (k?.inline_keyboard ?? []).flat().map((b) => ('callback_data' in b ? b.callback_data : '')).filter((d) => !d.startsWith('d:'));
+
+/** The Details button's callback data, if the keyboard has one. */
+export const detailsButton = (k: InlineKeyboardMarkup | undefined): string | undefined =>
+  (k?.inline_keyboard ?? []).flat().map((b) => ('callback_data' in b ? b.callback_data : '')).find((d) => d.startsWith('d:'));
 
 /** Button callback data for a row as it is now (what its current card carries). */
 export async function dataFor(store: Store, rowId: number, code: 'a' | 'r' | 'y' | 'n', over: { digest?: string; epoch?: number } = {}): Promise<string> {
