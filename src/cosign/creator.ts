@@ -86,13 +86,13 @@ export class ChainProposalCreator implements ProposalCreator {
     const p = policy.policy;
     const multisig = p.insurancePool.multisig;
     const vaultPda = vaultPdaOf(multisig, p.insurancePool.vaultIndex);
-    if (p.cosigner !== this.signer.address) throw new WorkflowRefusal(422, 'wrong-cosigner', `the policy's co-signer is ${p.cosigner}, not this key`);
+    if (p.cosigner !== this.signer.address) throw new WorkflowRefusal('unprocessable', 'wrong-cosigner', `the policy's co-signer is ${p.cosigner}, not this key`);
 
     // Recorded mode: without the program nothing could be created, and imitating it is forbidden.
     const program = (await this.chain.getAccounts([SQUADS_PROGRAM])).get(SQUADS_PROGRAM);
     if (program?.kind === 'unavailable') throw new ChainUnavailable(`could not read the Squads program account: ${program.error}`);
     if (program?.kind !== 'found' || !program.account.executable) {
-      throw new WorkflowRefusal(503, 'programs-unavailable', 'the Squads program is not executable on this chain (recorded mode): create mode needs the real program');
+      throw new WorkflowRefusal('unavailable', 'programs-unavailable', 'the Squads program is not executable on this chain (recorded mode): create mode needs the real program');
     }
 
     const first = await this.read([multisig, p.insurancePool.farm]);
@@ -103,9 +103,9 @@ export class ChainProposalCreator implements ProposalCreator {
     const second = await this.read([mintAddress, escrow]);
     const mint = this.must(readAccount(second, mintAddress, decodeMint), 'the kToken mint');
     const escrowAccount = this.must(readAccount(second, escrow, decodeTokenAccount), 'the escrow');
-    if (escrowAccount.mint !== mintAddress) throw new WorkflowRefusal(422, 'escrow-mint', `the escrow ${escrow} holds ${escrowAccount.mint}, not the farm's kToken ${mintAddress}`);
+    if (escrowAccount.mint !== mintAddress) throw new WorkflowRefusal('unprocessable', 'escrow-mint', `the escrow ${escrow} holds ${escrowAccount.mint}, not the farm's kToken ${mintAddress}`);
     const { transfer } = farmTransfer(amount, farm.totalStakedAmount, farm.totalPendingAmount);
-    if (transfer <= 0n) throw new WorkflowRefusal(422, 'bad-amount', `withdrawing ${amount} from the farm would transfer nothing`);
+    if (transfer <= 0n) throw new WorkflowRefusal('unprocessable', 'bad-amount', `withdrawing ${amount} from the farm would transfer nothing`);
 
     const withdrawer = associatedTokenAddressOf(vaultPda, mintAddress, mint.programId);
     await this.ensureAta({ multisig, ms, vaultPda, withdrawer, mint });
@@ -137,19 +137,19 @@ export class ChainProposalCreator implements ProposalCreator {
       const after = this.must(readAccount(await this.read([multisig]), multisig, decodeMultisig), 'the multisig');
       if (after.transactionIndex < index) {
         // Nobody else took the index: the failure was ours, retrying cannot help.
-        throw new WorkflowRefusal(503, 'create-failed', `creating the proposal at index ${index} did not land (${landing.kind === 'failed' ? JSON.stringify(landing.err) : 'blockhash expired'})`);
+        throw new WorkflowRefusal('unavailable', 'create-failed', `creating the proposal at index ${index} did not land (${landing.kind === 'failed' ? JSON.stringify(landing.err) : 'blockhash expired'})`);
       }
       this.log.warn({ multisig, index: index.toString(), attempt }, 'lost the race for the transaction index; retrying at the next one');
       lastIndex = after.transactionIndex;
     }
-    throw new WorkflowRefusal(503, 'create-failed', `lost the race for the transaction index ${this.attempts} times (last seen ${lastIndex})`);
+    throw new WorkflowRefusal('unavailable', 'create-failed', `lost the race for the transaction index ${this.attempts} times (last seen ${lastIndex})`);
   }
 
   // ---- internals ----
 
   private checkCreator(ms: MultisigAccount): void {
     const me = ms.members.find((m) => m.key === this.signer.address);
-    if (!me?.initiate) throw new WorkflowRefusal(422, 'cosigner-cannot-initiate', 'the co-signer is not a member of the multisig with Initiate, so it cannot create proposals');
+    if (!me?.initiate) throw new WorkflowRefusal('unprocessable', 'cosigner-cannot-initiate', 'the co-signer is not a member of the multisig with Initiate, so it cannot create proposals');
   }
 
   /** Pre-creates the vault PDA's kToken ATA in its own ordinary transaction when it is missing. */
@@ -160,7 +160,7 @@ export class ChainProposalCreator implements ProposalCreator {
       new PublicKey(this.feePayer.address), new PublicKey(o.withdrawer), new PublicKey(o.vaultPda), new PublicKey(o.mint.address), new PublicKey(o.mint.programId),
     );
     const landing = await this.signStoreSend({ proposal: `${o.multisig}:${o.ms.transactionIndex + 1n}`, kind: 'ata', instructions: [ix] });
-    if (landing.kind !== 'landed') throw new WorkflowRefusal(503, 'create-failed', `could not create the vault's kToken account ${o.withdrawer}`);
+    if (landing.kind !== 'landed') throw new WorkflowRefusal('unavailable', 'create-failed', `could not create the vault's kToken account ${o.withdrawer}`);
     this.log.info({ account: o.withdrawer }, 'created the vault PDA’s kToken account');
   }
 
@@ -229,6 +229,6 @@ export class ChainProposalCreator implements ProposalCreator {
   private must<T>(r: Read<T>, what: string): T {
     if (r.status === 'ok') return r.value;
     if (r.status === 'unavailable') throw new ChainUnavailable(`could not read ${what}: ${r.error}`, r.error);
-    throw new WorkflowRefusal(422, 'create-refused', `${what} is ${r.status}${r.status === 'invalid' ? `: ${r.error}` : ''}`);
+    throw new WorkflowRefusal('unprocessable', 'create-refused', `${what} is ${r.status}${r.status === 'invalid' ? `: ${r.error}` : ''}`);
   }
 }

@@ -1,12 +1,13 @@
 /**
  * Errors as HTTP answers (SPEC §6): every refusal is `{ error: { code, message, details? } }`.
- * Domain refusals keep their status and code; outages are 503 with `Retry-After`; anything
- * unexpected is a 500 that names only the request id (the log has the rest, never secrets).
+ * Domain refusals keep their code and get the status of their kind; outages are 503 with
+ * `Retry-After`; anything unexpected is a 500 that names only the request id (the log has the rest,
+ * never secrets).
  */
 import { ChainUnavailable, RpcRejected } from '../chain/errors.ts';
 import { LossUnverifiable } from '../policy/loss-recording.ts';
 import { AlreadyDone, Conflict, InvalidTransition, NotFound, StaleState, StoreUnavailable } from '../store/errors.ts';
-import { WorkflowRefusal } from '../workflow/errors.ts';
+import { WorkflowRefusal, type RefusalKind } from '../workflow/errors.ts';
 
 /** Seconds a client should wait after a 503 for an outage. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -38,10 +39,30 @@ export function errorBody(err: HttpError): ErrorBody {
   return { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
 }
 
-/** Maps anything thrown while answering to an HttpError; `unexpected` is set for the 500 case. */
+/** The status of each kind of workflow refusal (SPEC §6): bad input is a 4xx, never a 5xx. */
+export const REFUSAL_STATUS: Readonly<Record<RefusalKind, number>> = {
+  'not-found': 404,
+  conflict: 409,
+  unprocessable: 422,
+  'invalid-input': 422,
+  unavailable: 503,
+  'not-implemented': 501,
+};
+
+/** A workflow refusal as an answer; one naming the caller's input carries it as `details`, like the schema's own 422. */
+function refusalAnswer(err: WorkflowRefusal): HttpError {
+  const details = err.input === undefined ? undefined : [{ path: err.input, message: err.message }];
+  return new HttpError(REFUSAL_STATUS[err.kind], err.code, err.message, details);
+}
+
+/**
+ * Maps anything thrown while answering to an HttpError; `unexpected` is set for the 500 case.
+ * An RPC refusal (`RpcRejected`) is the node failing a request backstop built: the caller's inputs
+ * that reach the chain are checked first (the schemas, then the workflow's `invalid-input`).
+ */
 export function toHttpError(err: unknown, requestId: string): { error: HttpError; unexpected: boolean } {
   if (err instanceof HttpError) return { error: err, unexpected: false };
-  if (err instanceof WorkflowRefusal) return { error: new HttpError(err.status, err.code, err.message), unexpected: false };
+  if (err instanceof WorkflowRefusal) return { error: refusalAnswer(err), unexpected: false };
   if (err instanceof LossUnverifiable) return { error: new HttpError(422, 'loss-unverifiable', err.message), unexpected: false };
   if (err instanceof ChainUnavailable || err instanceof RpcRejected) {
     return { error: new HttpError(503, 'chain-unavailable', 'the Solana RPC node could not be read; retry later', undefined, RETRY_AFTER_SECONDS), unexpected: false };

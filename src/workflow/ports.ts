@@ -73,7 +73,7 @@ export interface ProposalCreator {
   /**
    * Creates the Squads vault transaction + proposal of exactly the allowed shape at
    * `transaction_index + 1` (retrying a lost race) and returns where it landed. Throws
-   * WorkflowRefusal(503, 'programs-unavailable') in recorded mode.
+   * WorkflowRefusal('unavailable', 'programs-unavailable') in recorded mode.
    */
   create(input: { policy: LoadedPolicy; lossEventId: string; amount: bigint; escrow: Address }): Promise<{ multisig: Address; transactionIndex: bigint }>;
 }

@@ -20,7 +20,7 @@ import { buildSnapshot } from '../policy/snapshot.ts';
 import { NotFound } from '../store/errors.ts';
 import { lossRecordsFrom } from '../store/loss-records.ts';
 import type { JsonInput, ProposalRecord, Store, StoredLossEvent, TransitionCause } from '../store/types.ts';
-import { unknownMultisig, unknownVault, WorkflowRefusal } from './errors.ts';
+import { invalidInput, requireInput, unknownMultisig, unknownVault, WorkflowRefusal } from './errors.ts';
 import { KeyedMutex } from './mutex.ts';
 import type { AuditAnchor, CoSigner, Log, Notifier, ProposalCreator, WorkflowChain } from './ports.ts';
 import { ProposalLockMisused, type ProposalLock } from './proposal-lock.ts';
@@ -36,7 +36,7 @@ export interface WorkflowDeps {
   readonly notifier: Notifier;
   readonly cosigner: CoSigner;
   readonly log: Log;
-  /** Create mode; absent until the co-signer can create proposals (POST /v1/proposals answers 501). */
+  /** Create mode; absent until the co-signer can create proposals (creating is refused as not-implemented). */
   readonly creator?: ProposalCreator;
   /** The clock; tests move it. */
   readonly clock?: () => Date;
@@ -157,13 +157,16 @@ export class Workflow {
 
   // ---------------------------------------------------------------- loss events
 
-  /** SPEC §2 step 1: verify from the chain, then store. Refusals: 404 vault, 409 duplicate, 422 unverifiable. */
+  /** SPEC §2 step 1: verify from the chain, then store. Refusals: unknown vault, malformed input, duplicate, unverifiable (LossUnverifiable). */
   async recordLoss(input: { vault: Address; reserve: Address; signature: string; vaultLoss: bigint; note?: string; recordedBy: string }): Promise<StoredLossEvent> {
     const loaded = this.policies.forVault(input.vault);
     if (!loaded) throw unknownVault(input.vault);
+    requireInput.address('reserve', input.reserve);
+    requireInput.signature('signature', input.signature);
+    requireInput.u64('vaultLoss', input.vaultLoss, 1n);
     const existing = await this.store.listLossEvents({ vault: input.vault });
     if (existing.some((e) => e.signature === input.signature && e.reserve === input.reserve)) {
-      throw new WorkflowRefusal(409, 'loss-event-exists', `a loss event for ${input.signature} on reserve ${input.reserve} is already recorded for this vault`);
+      throw new WorkflowRefusal('conflict', 'loss-event-exists', `a loss event for ${input.signature} on reserve ${input.reserve} is already recorded for this vault`);
     }
     const verified = await verifyLossOnEveryProvider(this, input, loaded.policy.telegram.chatId);
     const event = await this.store.recordLossEvent({
@@ -188,8 +191,8 @@ export class Workflow {
   /** Closes a loss event: its reservations are released and the vault's pending approvals voided. */
   async closeLoss(input: { id: string; vault: Address }): Promise<StoredLossEvent> {
     const event = await this.store.getLossEvent(input.id);
-    if (!event || event.vault !== input.vault) throw new WorkflowRefusal(404, 'not-found', `no loss event ${input.id} for vault ${input.vault}`);
-    if (event.state === 'closed') throw new WorkflowRefusal(409, 'already-closed', `loss event ${input.id} is already closed`);
+    if (!event || event.vault !== input.vault) throw new WorkflowRefusal('not-found', 'not-found', `no loss event ${input.id} for vault ${input.vault}`);
+    if (event.state === 'closed') throw new WorkflowRefusal('conflict', 'already-closed', `loss event ${input.id} is already closed`);
     const { event: closed, released } = await this.store.closeLossEvent(input.id);
     await this.invalidateVault(input.vault, `loss event ${input.id} closed`);
     if (released.length > 0) await this.redecideDenied(input.vault, `loss event ${input.id} closed and released reservations`);
@@ -205,6 +208,7 @@ export class Workflow {
   async registerProposal(input: { multisig: Address; transactionIndex: bigint; claim?: string; lossEventId?: string; mode?: 'register' | 'create' }): Promise<ProposalRecord> {
     const loaded = this.policies.forMultisig(input.multisig);
     if (!loaded) throw unknownMultisig(input.multisig);
+    requireInput.u64('transactionIndex', input.transactionIndex);
     const known = await this.store.getProposal(`${input.multisig}:${input.transactionIndex}`);
     const seed = known ? undefined : await this.requireTransaction(input.multisig, input.transactionIndex);
     const now = this.now();
@@ -234,21 +238,22 @@ export class Workflow {
     const loaded = this.policies.forVault(input.vault);
     if (!loaded) throw unknownVault(input.vault);
     if (!loaded.policy.escrows.some((e) => e.address === input.escrow)) {
-      throw new WorkflowRefusal(422, 'unknown-escrow', `${input.escrow} is not a registered escrow of this vault`);
+      throw new WorkflowRefusal('unprocessable', 'unknown-escrow', `${input.escrow} is not a registered escrow of this vault`);
     }
     const event = await this.store.getLossEvent(input.lossEventId);
-    if (!event || event.vault !== input.vault) throw new WorkflowRefusal(404, 'unknown-loss-event', `no loss event ${input.lossEventId} for vault ${input.vault}`);
-    if (event.state !== 'open') throw new WorkflowRefusal(422, 'loss-event-closed', `loss event ${input.lossEventId} is closed`);
-    if (input.amount <= 0n) throw new WorkflowRefusal(422, 'bad-amount', 'amount must be above 0');
-    if (!this.creator) throw new WorkflowRefusal(501, 'not-implemented', 'create mode is not available in this build');
+    if (!event || event.vault !== input.vault) throw new WorkflowRefusal('not-found', 'unknown-loss-event', `no loss event ${input.lossEventId} for vault ${input.vault}`);
+    if (event.state !== 'open') throw new WorkflowRefusal('unprocessable', 'loss-event-closed', `loss event ${input.lossEventId} is closed`);
+    if (input.amount <= 0n) throw invalidInput('amount', 'amount must be above 0', 'bad-amount');
+    requireInput.u64('amount', input.amount);
+    if (!this.creator) throw new WorkflowRefusal('not-implemented', 'not-implemented', 'create mode is not available in this build');
     const at = await this.creator.create({ policy: loaded, lossEventId: input.lossEventId, amount: input.amount, escrow: input.escrow });
     return this.registerProposal({ ...at, mode: 'create', lossEventId: input.lossEventId, ...(input.claim !== undefined ? { claim: input.claim } : {}) });
   }
 
   /**
    * A new proposal is stored only when the chain answers for it: with the RPC down, registering
-   * would record a denial for no reason, so it is refused (503) and the poller or sender retries.
-   * An index the multisig has not reached is refused (404): stored, it would blind the poller.
+   * would record a denial for no reason, so it is refused (ChainUnavailable) and the poller or sender
+   * retries. An index the multisig has not reached is not found: stored, it would blind the poller.
    */
   private async requireTransaction(multisig: Address, index: bigint): Promise<AccountMap> {
     const { transactionPda, proposalPda } = proposalAddresses(multisig, index);
@@ -258,10 +263,10 @@ export class Workflow {
     }
     const ms = readAccount(read, multisig, decodeMultisig);
     if (ms.status !== 'ok') {
-      throw new WorkflowRefusal(404, 'unknown-transaction', `multisig ${multisig} is ${ms.status} on-chain${'error' in ms ? ` (${ms.error})` : ''}; check the policy's insurancePool.multisig`);
+      throw new WorkflowRefusal('not-found', 'unknown-transaction', `multisig ${multisig} is ${ms.status} on-chain${'error' in ms ? ` (${ms.error})` : ''}; check the policy's insurancePool.multisig`);
     }
     if (index < 1n || index > ms.value.transactionIndex) {
-      throw new WorkflowRefusal(404, 'unknown-transaction', `multisig ${multisig} has no transaction ${index} (its latest is ${ms.value.transactionIndex}); create the vault transaction first, then register it`);
+      throw new WorkflowRefusal('not-found', 'unknown-transaction', `multisig ${multisig} has no transaction ${index} (its latest is ${ms.value.transactionIndex}); create the vault transaction first, then register it`);
     }
     return read; // the decision that follows starts from these accounts instead of reading them again
   }

@@ -30,7 +30,7 @@ describe('create mode', () => {
     });
     const event = await recordLoss(w.wf);
     await expect(w.wf.createProposal({ vault: SANDBOX.vault, lossEventId: event.id, amount: PENDING_AMOUNT, escrow: SANDBOX.escrow })).rejects.toMatchObject({
-      status: 503,
+      kind: 'unavailable',
       code: 'programs-unavailable',
     });
     expect(harness.recordedTransactions()).toEqual([]);

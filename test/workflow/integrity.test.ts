@@ -123,8 +123,8 @@ describe('signing trusts the signed audit log, not the state column (finding 3)'
 
 describe('a webhook cannot blind the poller (finding 5)', () => {
   it('refuses an index above the multisig’s transaction_index (404, nothing stored) and 503 when the multisig cannot be read', async () => {
-    await expect(w.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 18446744073709551615n })).rejects.toMatchObject({ status: 404, code: 'unknown-transaction' });
-    await expect(w.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 3n })).rejects.toMatchObject({ status: 404, code: 'unknown-transaction' });
+    await expect(w.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 18446744073709551615n })).rejects.toMatchObject({ kind: 'not-found', code: 'unknown-transaction' });
+    await expect(w.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 3n })).rejects.toMatchObject({ kind: 'not-found', code: 'unknown-transaction' });
     expect(await w.store.listProposals()).toEqual([]);
     w.harness.breakAccount(SANDBOX.multisig);
     await expect(w.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n })).rejects.toBeInstanceOf(ChainUnavailable);

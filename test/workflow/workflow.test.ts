@@ -95,8 +95,8 @@ describe('workflow: the pending proposal from loss to execution', () => {
 
   it('refuses duplicate loss events (409) and unknown vaults (404)', async () => {
     await recordLoss();
-    await expect(recordLoss()).rejects.toMatchObject({ status: 409 });
-    await expect(wf.recordLoss({ vault: SANDBOX.outsider, reserve: SANDBOX.reserve, signature: 'x', vaultLoss: 1n, recordedBy: 't' })).rejects.toMatchObject({ status: 404 });
+    await expect(recordLoss()).rejects.toMatchObject({ kind: 'conflict' });
+    await expect(wf.recordLoss({ vault: SANDBOX.outsider, reserve: SANDBOX.reserve, signature: 'x', vaultLoss: 1n, recordedBy: 't' })).rejects.toMatchObject({ kind: 'not-found' });
   });
 });
 
