@@ -12,6 +12,7 @@ import { registerStart } from './cli/start.ts';
 import { registerPolicy } from './cli/policy.ts';
 import { registerPool } from './cli/pool.ts';
 import { registerPrograms } from './cli/programs.ts';
+import { registerRehearse } from './cli/rehearse.ts';
 import { registerVersion } from './cli/version.ts';
 import { registerWebhook } from './cli/webhook.ts';
 import { registerAudit } from './cli/audit.ts';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerInit(program);
   registerPrograms(program);
+  registerRehearse(program);
   return program;
 }
 

@@ -18,10 +18,13 @@ import { InstanceLocked } from '../store/errors.ts';
 import { Ed25519Keypair, writeKeypairFile } from '../store/keys.ts';
 import { openStore } from '../store/open.ts';
 import { takeInstanceLock, type EarlyInstanceLock } from '../store/sqlite.ts';
+import type { Address } from '@solana/kit';
 import type { Log } from '../workflow/ports.ts';
-import { DENIED_INDEX, PENDING_INDEX, SANDBOX_VAULT_LOSS } from './fixtures/scenario.ts';
+import { SANDBOX_VAULT_LOSS } from './fixtures/scenario.ts';
 import { startHarness, type Harness } from './harness/index.ts';
+import { canProduceRealLoss } from './klend/loss.ts';
 import { SANDBOX, SANDBOX_KEYPAIRS, SANDBOX_TELEGRAM } from './seeds.ts';
+import { seedSandboxChainWithRealLoss } from './klend/sandbox-loss.ts';
 import { seedSandboxChain } from './world.ts';
 
 export const DEFAULT_DATA_DIR = 'data/sandbox';
@@ -43,12 +46,76 @@ export interface SandboxInfo {
   readonly pendingProposal: string;
   readonly deniedProposal: string;
   readonly mode: 'recorded' | 'real';
+  /** How the recorded loss came to be: a served recording of a mainnet-shaped transaction, or executed here by the real klend program. */
+  readonly lossSource: 'served' | 'executed';
+  /** Set when the chain is a rehearsal's copy of a vault read from another RPC (`backstop rehearse`). */
+  readonly rehearsal?: {
+    /** The source RPC's origin (never its path or query: they may hold an API key). */
+    readonly source: string;
+    readonly slot: string;
+    readonly clonedAccounts: number;
+    readonly notes: readonly string[];
+  };
   readonly webhookSource: { readonly id: string; readonly keypair: string };
   readonly telegram: {
     readonly apiRoot: string;
     readonly botToken: string;
     readonly chatId: number;
     readonly users: { readonly curators: readonly number[]; readonly council: readonly number[]; readonly outsider: number };
+  };
+}
+
+/** What a seeded chain holds for the sandbox to record, decide and show. */
+export interface SeededScenario {
+  readonly vault: Address;
+  readonly reserve: Address;
+  readonly multisig: Address;
+  readonly escrow: Address;
+  readonly loss: { readonly signature: string; readonly vaultLoss: bigint; readonly note: string; readonly source: SandboxInfo['lossSource'] };
+  readonly pendingIndex: bigint;
+  readonly deniedIndex: bigint;
+  /** The directory the service loads policies from, and the file covering the vault. */
+  readonly policyDir: string;
+  readonly policyFile: string;
+  readonly telegram: SandboxInfo['telegram']['users'] & { readonly chatId: number };
+  readonly rehearsal?: SandboxInfo['rehearsal'];
+}
+
+/** A chain for the sandbox to run on: its program dumps (decided before it starts) and how it is seeded. */
+export interface SandboxScenario {
+  programsDir(dataDir: string): Promise<string | undefined>;
+  seed(harness: Harness, o: { dataDir: string; log: Log }): Promise<SeededScenario>;
+}
+
+/**
+ * The SPEC §9 world: seeds.ts addresses, policies/example.yaml. In real mode with the klend and farms
+ * dumps the loss is produced by the real klend program, else served as a recording.
+ */
+export function sandboxScenario(programsDir?: string): SandboxScenario {
+  return {
+    programsDir: async () => programsDir,
+    async seed(harness) {
+      const real = canProduceRealLoss(harness);
+      const world = real ? await seedSandboxChainWithRealLoss(harness) : seedSandboxChain(harness);
+      const policyDir = join(REPO, 'policies');
+      return {
+        vault: SANDBOX.vault,
+        reserve: SANDBOX.reserve,
+        multisig: SANDBOX.multisig,
+        escrow: SANDBOX.escrow,
+        loss: {
+          signature: world.lossSignature,
+          vaultLoss: SANDBOX_VAULT_LOSS,
+          note: real ? 'sandbox: socialize_loss executed by the klend program' : 'sandbox: the seeded socialize_loss',
+          source: real ? 'executed' : 'served',
+        },
+        pendingIndex: world.pendingIndex,
+        deniedIndex: world.deniedIndex,
+        policyDir,
+        policyFile: join(policyDir, 'example.yaml'),
+        telegram: { chatId: SANDBOX_TELEGRAM.chatId, curators: [...SANDBOX_TELEGRAM.curators], council: [...SANDBOX_TELEGRAM.council], outsider: SANDBOX_TELEGRAM.outsider },
+      };
+    },
   };
 }
 
@@ -102,6 +169,8 @@ export async function startSandbox(options: {
   dataDir?: string;
   port?: number;
   programsDir?: string;
+  /** Another chain than the SPEC §9 world (a rehearsal); its own programs decide real mode. */
+  scenario?: SandboxScenario;
   log: Log;
   intervals?: Partial<Intervals>;
 }): Promise<RunningSandbox> {
@@ -132,6 +201,7 @@ async function startLocked(options: {
   lockToken: string;
   port?: number;
   programsDir?: string;
+  scenario?: SandboxScenario;
   log: Log;
   intervals?: Partial<Intervals>;
 }): Promise<RunningSandbox> {
@@ -140,10 +210,23 @@ async function startLocked(options: {
   freshDataDir(dataDir, anchorFile);
   const p = await ports(options.port);
 
-  const harness = await startHarness({ port: p.rpc, ...(options.programsDir ? { programsDir: options.programsDir } : {}) });
-  const world = seedSandboxChain(harness);
+  const scenario = options.scenario ?? sandboxScenario(options.programsDir);
+  const programsDir = await scenario.programsDir(dataDir);
+  const harness = await startHarness({ port: p.rpc, ...(programsDir ? { programsDir } : {}) });
+  let world: SeededScenario;
+  try {
+    world = await scenario.seed(harness, { dataDir, log });
+  } catch (err) {
+    await harness.close();
+    throw err;
+  }
   const telegram = new TelegramServer({ port: p.telegram, host: '127.0.0.1', storage: 'RAM', storeTimeout: 48 * 3600 });
-  await telegram.start();
+  try {
+    await telegram.start();
+  } catch (err) {
+    await harness.close();
+    throw err;
+  }
   const apiRoot = `http://127.0.0.1:${p.telegram}`;
 
   // Keys: the co-signer and the webhook source are public sandbox seeds; the audit key is made now.
@@ -157,7 +240,7 @@ async function startLocked(options: {
 
   // The sandbox's own head and anchor: never the production AUDIT_HEAD_FILE / AUDIT_ANCHOR_FILE of this shell.
   const store = await openStore({ database, auditKey, headFile: `${database}.head`, anchorFile, instanceLockToken: options.lockToken });
-  const policyDir = join(REPO, 'policies');
+  const policyDir = world.policyDir;
   const policies = await PolicyRegistry.load(policyDir);
   const apiReadToken = randomBytes(18).toString('base64url');
 
@@ -180,12 +263,12 @@ async function startLocked(options: {
 
   try {
     const event = await service.workflow.recordLoss({
-      vault: SANDBOX.vault,
-      reserve: SANDBOX.reserve,
-      signature: world.lossSignature,
-      vaultLoss: SANDBOX_VAULT_LOSS,
-      note: 'sandbox: the seeded socialize_loss',
-      recordedBy: 'sandbox',
+      vault: world.vault,
+      reserve: world.reserve,
+      signature: world.loss.signature,
+      vaultLoss: world.loss.vaultLoss,
+      note: world.loss.note,
+      recordedBy: world.rehearsal ? 'rehearsal' : 'sandbox',
     });
     await service.pollNow(); // registers and decides the seeded proposals before anyone looks
     service.startLoops();
@@ -195,21 +278,23 @@ async function startLocked(options: {
       httpUrl: service.url,
       rpcUrl: harness.url,
       database: rel(database),
-      policy: rel(join(policyDir, 'example.yaml')),
+      policy: rel(world.policyFile),
       apiReadToken,
-      vault: SANDBOX.vault,
-      multisig: SANDBOX.multisig,
-      escrow: SANDBOX.escrow,
+      vault: world.vault,
+      multisig: world.multisig,
+      escrow: world.escrow,
       lossEventId: event.id,
-      pendingProposal: `${SANDBOX.multisig}:${PENDING_INDEX}`,
-      deniedProposal: `${SANDBOX.multisig}:${DENIED_INDEX}`,
+      pendingProposal: `${world.multisig}:${world.pendingIndex}`,
+      deniedProposal: `${world.multisig}:${world.deniedIndex}`,
       mode: harness.mode,
+      lossSource: world.loss.source,
+      ...(world.rehearsal ? { rehearsal: world.rehearsal } : {}),
       webhookSource: { id: 'sandbox', keypair: rel(webhookKeyFile) },
       telegram: {
         apiRoot,
         botToken: SANDBOX_BOT_TOKEN,
-        chatId: SANDBOX_TELEGRAM.chatId,
-        users: { curators: [...SANDBOX_TELEGRAM.curators], council: [...SANDBOX_TELEGRAM.council], outsider: SANDBOX_TELEGRAM.outsider },
+        chatId: world.telegram.chatId,
+        users: { curators: [...world.telegram.curators], council: [...world.telegram.council], outsider: world.telegram.outsider },
       },
     };
     const infoFile = join(dataDir, 'sandbox.json');
