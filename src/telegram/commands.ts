@@ -8,7 +8,8 @@ import type { AccountSource } from '../chain/types.ts';
 import type { ProposalRecord, Store } from '../store/types.ts';
 import { roleOf } from '../workflow/quorum.ts';
 import { isFinal } from '../workflow/states.ts';
-import { formatTime } from './card.ts';
+import { lossEventLine } from '../workflow/views.ts';
+import { amountText, formatTime, shortAddress } from './card.ts';
 import { code, escapeHtml } from './html.ts';
 import { formatPool, readPool } from './pool.ts';
 
@@ -113,14 +114,13 @@ async function losses(store: Store, visible: readonly LoadedPolicy[]): Promise<s
   const lines: string[] = [];
   for (const p of visible) {
     const [events, ledger] = await Promise.all([store.lossEventsForVault(p.policy.vault), store.ledgerForVault(p.policy.vault)]);
-    lines.push(`<b>${escapeHtml(p.policy.name)}</b>: ${events.length === 0 ? 'no loss events' : `${events.length} loss event(s), underlying base units`}`);
-    for (const e of events) {
-      const rows = ledger.filter((l) => l.lossEventId === e.id);
-      const sum = (s: 'reserved' | 'compensated') => rows.filter((l) => l.state === s).reduce((a, l) => a + l.amount, 0n);
-      const remaining = e.recordedLoss - sum('compensated') - sum('reserved');
+    const unit = { symbol: p.policy.symbol ?? 'tokens', decimals: null as number | null };
+    lines.push(`<b>${escapeHtml(p.policy.name)}</b>: ${events.length === 0 ? 'no loss events' : `${events.length} loss event(s)`}`);
+    for (const e of events.map((x) => lossEventLine(x, ledger))) {
+      const amount = (v: bigint) => escapeHtml(amountText(v, unit));
       lines.push(
-        `• ${code(e.id)} (${e.state}) reserve ${code(e.reserve)}: recorded ${e.recordedLoss}, compensated ${sum('compensated')}, ` +
-          `reserved ${sum('reserved')}, remains ${remaining > 0n ? remaining : 0n}`,
+        `• ${code(e.id)} (${e.state}) reserve ${code(shortAddress(e.reserve))}: recorded ${amount(e.recordedLoss)}, compensated ${amount(e.compensated)}, ` +
+          `reserved ${amount(e.reserved)}, left ${amount(e.remaining)}`,
       );
     }
   }
