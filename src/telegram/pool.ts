@@ -1,7 +1,8 @@
 /**
  * `/pool` (SPEC §7): the Insurance Pool as the chain shows it now — FarmState totals, the pool's value
  * in the underlying and its share of the vault's AUM, and each curator wallet's pending unstake with
- * its unlock time (UserState PDA `["user", farm, wallet]` under the Farms program).
+ * its unlock time (UserState PDA `["user", farm, wallet]` under the Farms program); then the compact
+ * card of the pool check (issue 14): the tally, and each check that does not pass with its fix.
  */
 import { PublicKey } from '@solana/web3.js';
 import type { Address } from '@solana/kit';
@@ -12,8 +13,9 @@ import { readAccount, type AccountSource } from '../chain/types.ts';
 import { floorFrac, formatUnits, frac, mulFrac } from '../policy/amounts.ts';
 import type { Policy } from '../policy/schema.ts';
 import { computeAum } from '../policy/valuation.ts';
+import { checkPoolNow, OUTCOME_MARK, type PoolCheckView } from '../workflow/pool-view.ts';
 import { formatTime } from './card.ts';
-import { code, escapeHtml } from './html.ts';
+import { clip, code, escapeHtml, escapeLine } from './html.ts';
 
 /** The UserState PDA of `wallet` in `farm`. */
 export function userStatePda(farm: Address, wallet: Address): Address {
@@ -39,10 +41,13 @@ export interface PoolReport {
   readonly problems: readonly string[];
   /** kfarms `time_unit`: 0 = seconds, 1 = slots (the unlock is then a slot). */
   readonly timeUnit: number | null;
+  /** The pool check (`backstop pool check`) read with the report. */
+  readonly checks: PoolCheckView;
 }
 
 /** Reads the farm, the kvault, its reserves and the curators' UserStates in two batches. */
 export async function readPool(chain: AccountSource, policy: Policy): Promise<PoolReport> {
+  const checks = checkPoolNow(chain, { vault: policy.vault, policy });
   const farmAddress = policy.insurancePool.farm;
   const walletMembers = policy.curators.members.filter((m): m is typeof m & { wallet: Address } => m.wallet !== undefined);
   const userPdas = walletMembers.map((m) => userStatePda(farmAddress, m.wallet));
@@ -93,7 +98,22 @@ export async function readPool(chain: AccountSource, policy: Policy): Promise<Po
     wallets,
     problems,
     timeUnit: farm.status === 'ok' ? farm.value.timeUnit : null,
+    checks: await checks,
   };
+}
+
+/** The pool check as a compact card: the tally on one line, then each check that does not pass (a failure with its fix). */
+export function formatPoolCheckCard(view: PoolCheckView): string {
+  const n = view.counts;
+  const tally = (['pass', 'warn', 'fail', 'unknown'] as const).filter((o) => n[o] > 0).map((o) => `${n[o]} ${OUTCOME_MARK[o]}`).join(' · ');
+  const lines = [`<b>Pool check</b>: ${tally}${view.readable ? '' : ' — the vault could not be read'}`];
+  if (view.readable && n.pass === view.checks.length) lines[0] += ' — every check passes';
+  for (const c of view.checks) {
+    if (c.outcome === 'pass') continue;
+    lines.push(`${OUTCOME_MARK[c.outcome]} <b>${escapeLine(c.id)}</b>: ${escapeLine(clip(c.evidence, 220))}`);
+    if (c.fix && c.outcome === 'fail') lines.push(`   → ${escapeLine(clip(c.fix, 220))}`);
+  }
+  return lines.join('\n');
 }
 
 /** The report as HTML. kTokens use the underlying's decimals (a kvault's shares mint has the same). */
@@ -111,5 +131,6 @@ export function formatPool(r: PoolReport): string {
     lines.push(`Curator ${escapeHtml(w.name)} ${code(w.wallet)}: ${what}`);
   }
   for (const p of r.problems) lines.push(`❔ ${escapeHtml(p)}`);
+  lines.push('', formatPoolCheckCard(r.checks));
   return lines.join('\n');
 }
