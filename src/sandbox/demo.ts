@@ -1,15 +1,28 @@
 /**
  * `npm run demo`: the whole story in a sandbox of its own (temp dir, free ports), driven only the
  * way outsiders drive it — signed webhooks, emulator button presses, the read API — and printed
- * step by step. Exits 0 when every step behaved as the SPEC says.
+ * step by step. Exits 0 when every step behaved as the SPEC says. With BACKSTOP_PROGRAMS_DIR it runs
+ * in real mode: the withdrawal executes on the Squads and Farms programs and the escrow's balance is
+ * shown before and after; with the klend dump too, the loss itself is klend's socialize_loss.
  */
-import { mkdtempSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, createWriteStream, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Address } from '@solana/kit';
+import { decodeFarmState } from '../chain/accounts/farms.ts';
+import { decodeTokenAccount } from '../chain/accounts/spl.ts';
+import { PROGRAMS } from '../chain/programs.ts';
+import { ChainReader } from '../chain/reader.ts';
+import { readAccount } from '../chain/types.ts';
+import { envValue } from '../config.ts';
 import { createLogger } from '../log.ts';
+import { farmTransfer } from '../policy/valuation.ts';
+import { formatUnits } from '../util/units.ts';
 import { sendSigned } from '../server/client.ts';
 import { loadKeypairFile } from '../store/keys.ts';
 import { cardOf, press, type Card } from './emulator.ts';
+import { PENDING_AMOUNT } from './fixtures/scenario.ts';
+import { SANDBOX } from './seeds.ts';
 import { startSandbox, type SandboxInfo } from './start.ts';
 import { summarizeTransaction } from './transaction-summary.ts';
 
@@ -48,20 +61,83 @@ async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined>,
   }
 }
 
-export async function runDemo(): Promise<number> {
+/** The demo cannot run as asked (BACKSTOP_PROGRAMS_DIR without the dumps real mode needs): exit 2, nothing started. */
+export class DemoRefused extends Error {}
+
+/** How the demo runs: recorded (no dumps), or real with the dumps in `programsDir` (klend: the loss is produced by it too). */
+export type DemoMode = { readonly mode: 'recorded' } | { readonly mode: 'real'; readonly programsDir: string; readonly klend: boolean };
+
+const FETCH_HINT = (dir: string) => `write them with: npx backstop programs fetch --rpc <mainnet RPC URL> --out ${dir}`;
+
+/** The mode BACKSTOP_PROGRAMS_DIR asks for: unset → recorded; set → real, refused unless it holds the Squads and Farms dumps. */
+export function demoMode(env: NodeJS.ProcessEnv, list: (dir: string) => string[] = (d) => readdirSync(d)): DemoMode {
+  const dir = envValue(env, 'BACKSTOP_PROGRAMS_DIR');
+  if (dir === undefined) return { mode: 'recorded' };
+  let files: string[];
+  try {
+    files = list(dir);
+  } catch (err) {
+    throw new DemoRefused(`BACKSTOP_PROGRAMS_DIR=${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${FETCH_HINT(dir)}, or unset it for recorded mode`);
+  }
+  const has = (id: Address) => files.includes(`${id}.so`);
+  const missing = ([['Squads v4', PROGRAMS.squads], ['Farms', PROGRAMS.farms]] as const).filter(([, id]) => !has(id));
+  if (missing.length > 0) {
+    throw new DemoRefused(
+      `BACKSTOP_PROGRAMS_DIR=${dir} has no ${missing.map(([name, id]) => `${name} dump (${id}.so)`).join(' and ')}: real mode runs the withdrawal on both; ${FETCH_HINT(dir)}, or unset it for recorded mode`,
+    );
+  }
+  return { mode: 'real', programsDir: dir, klend: has(PROGRAMS.klend) };
+}
+
+/** The line saying which mode runs and what that means. */
+export function modeLine(mode: DemoMode): string {
+  if (mode.mode === 'recorded') return 'mode: recorded (BACKSTOP_PROGRAMS_DIR unset: co-signer transactions are recorded, not executed; the loss is a served recording)';
+  return `mode: real (Squads, Farms${mode.klend ? ' and klend' : ''} programs from ${mode.programsDir}: the withdrawal executes${mode.klend ? ", and the loss is klend's own socialize_loss" : '; the loss is a served recording (no klend dump)'})`;
+}
+
+/** The escrow's balance lines, before and after the withdrawal; throws DemoFailed unless it moved by exactly `expected`. */
+export function escrowBalanceLines(o: { escrow: Address; before: bigint; after: bigint; expected: bigint; decimals: number; executed: boolean }): string[] {
+  const k = (x: bigint) => `${formatUnits(x, o.decimals)} kTokens`;
+  const delta = o.after - o.before;
+  if (!o.executed) {
+    expect(delta === 0n, `the escrow changed by ${k(delta)} although nothing executed`);
+    return [`   escrow ${o.escrow}: ${k(o.before)} before and after (recorded, not executed)`];
+  }
+  expect(delta === o.expected, `the escrow received ${k(delta)}, the farm's transfer is ${k(o.expected)}`);
+  return [`   escrow ${o.escrow}: ${k(o.before)} before → ${k(o.after)} after (+${k(delta)}, exactly the farm's transfer)`];
+}
+
+async function tokenBalance(chain: ChainReader, at: Address): Promise<bigint> {
+  const r = readAccount(await chain.getAccounts([at]), at, decodeTokenAccount);
+  if (r.status !== 'ok') throw new DemoFailed(`token account ${at} could not be read: ${r.status}${'error' in r ? ` ${r.error}` : ''}`);
+  return r.value.amount;
+}
+
+export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let mode: DemoMode;
+  try {
+    mode = demoMode(env);
+  } catch (err) {
+    if (!(err instanceof DemoRefused)) throw err;
+    out(`demo refused: ${err.message}`);
+    return 2;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'backstop-demo-'));
   const logFile = join(dir, 'backstop.log');
   const log = createLogger('info', createWriteStream(logFile));
   out('backstop demo: a sandbox of its own (LiteSVM chain, Telegram emulator, SQLite), driven from outside.');
   out(`   data and logs: ${dir}`);
-  const sandbox = await startSandbox({ dataDir: dir, port: 0, log, intervals: { pollMs: 300, timersMs: 200, cardsMs: 500 } });
+  const sandbox = await startSandbox({ dataDir: dir, port: 0, log, intervals: { pollMs: 300, timersMs: 200, cardsMs: 500 }, ...(mode.mode === 'real' ? { programsDir: mode.programsDir } : {}) });
   const info = sandbox.info;
   try {
-    out(`   mode: ${info.mode}${info.mode === 'recorded' ? ' (no program binaries: co-signer transactions are recorded, not executed)' : ' (Squads and Farms programs loaded from BACKSTOP_PROGRAMS_DIR)'}`);
+    out(`   ${modeLine(mode)}`);
+    expect(info.mode === mode.mode, `the sandbox runs in ${info.mode} mode, not ${mode.mode}`);
+    const chain = new ChainReader({ rpcUrl: info.rpcUrl, timeoutMs: 5000 });
 
     step(1, 'The loss is recorded with its evidence');
     const event = await read<{ id: string; signature: string; vaultLoss: string; recordedLoss: string; evidence: Record<string, string> }>(info, `/v1/loss-events/${info.lossEventId}`);
-    out(`   ${event.id}: klend socialize_loss ${event.signature.slice(0, 16)}… verified at finalized`);
+    expect((info.lossSource === 'executed') === (mode.mode === 'real' && mode.klend), `the loss is ${info.lossSource}, expected it ${mode.mode === 'real' && mode.klend ? 'executed by klend' : 'served'}`);
+    out(`   ${event.id}: klend socialize_loss ${event.signature.slice(0, 16)}… ${info.lossSource === 'executed' ? 'executed here by the klend program' : 'a served recording'}, verified at finalized`);
     out(`   declared vault loss ${event.vaultLoss}, recorded (verified bound) ${event.recordedLoss} base units`);
     out(`   evidence: vault cTokens ${event.evidence.vaultCTokens} of ${event.evidence.reserveCTokenSupply}, read at slot ${event.evidence.readAtSlot}`);
 
@@ -92,6 +168,10 @@ export async function runDemo(): Promise<number> {
     }
 
     step(5, "The co-signer votes last (the curator's on-chain vote is already in place)");
+    const farm = readAccount(await chain.getAccounts([SANDBOX.farm]), SANDBOX.farm, decodeFarmState);
+    if (farm.status !== 'ok') throw new DemoFailed(`the farm could not be read: ${farm.status}`);
+    const expected = farmTransfer(PENDING_AMOUNT, farm.value.totalStakedAmount, farm.value.totalPendingAmount).transfer;
+    const escrowBefore = await tokenBalance(chain, info.escrow as Address);
     const signed = await waitFor('the co-signer’s transaction', async () => {
       const p = await read<ProposalJson>(info, `/v1/proposals/${info.pendingProposal}`);
       return p.intent ? p : null;
@@ -111,6 +191,8 @@ export async function runDemo(): Promise<number> {
       });
       out(`   → executed on the real programs: ${done.state}`);
     }
+    const decimals = Number(farm.value.token.decimals);
+    for (const line of escrowBalanceLines({ escrow: info.escrow as Address, before: escrowBefore, after: await tokenBalance(chain, info.escrow as Address), expected, decimals, executed: info.mode === 'real' })) out(line);
 
     step(6, 'A proposal paying a non-escrow account, registered by signed webhook');
     const key = loadKeypairFile(info.webhookSource.keypair);
