@@ -15,6 +15,7 @@ import type { MultisigAccount, MultisigMember } from '../chain/accounts/squads.t
 import type { AccountData, AccountSource } from '../chain/types.ts';
 import type { Pkcs11Settings } from '../config.ts';
 import type { Ed25519Keypair } from '../store/keys.ts';
+import { cleanText } from '../util/text.ts';
 
 /** Command-line options of `backstop init`. */
 export interface InitOptions {
@@ -130,8 +131,8 @@ async function readChainFacts(m: Modules, chain: AccountSource & { endpoint?: st
   }
   const nameBytes = vaultState.name;
   const end = nameBytes.indexOf(0);
-  // eslint-disable-next-line no-control-regex
-  const vaultName = Buffer.from(end < 0 ? nameBytes : nameBytes.subarray(0, end)).toString('utf8').replace(/[\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]/g, '').trim();
+  // The vault admin chose this name: no controls, no bidi overrides in a file humans review.
+  const vaultName = cleanText(Buffer.from(end < 0 ? nameBytes : nameBytes.subarray(0, end)).toString('utf8')).replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '').trim();
   return { vault, vaultState, vaultName, farm, farmState, multisig, multisigState, vaultIndex, vaultPda: farmState.withdrawAuthority, curator };
 }
 

@@ -326,9 +326,10 @@ export function openPkcs11Key(uri: Pkcs11Uri, settings: Pkcs11Settings): Pkcs11E
     if (closed) throw new Pkcs11KeyError(`the key at ${uri.text} was closed`);
     let signature: Buffer;
     try {
-      signature = rawSign(message, { session: session!, privateKey: privateKey! });
+      // No session: an earlier reconnect failed; try again now (the HSM may be back).
+      signature = rawSign(message, session !== null && privateKey !== null ? { session, privateKey } : connect());
     } catch (err) {
-      if (!SESSION_LOST.has(reason(err))) throw new Pkcs11KeyError(`the token refused to sign with ${uri.text}: ${reason(err)}`);
+      if (!(err instanceof Pkcs11KeyError) && !SESSION_LOST.has(reason(err))) throw new Pkcs11KeyError(`the token refused to sign with ${uri.text}: ${reason(err)}`);
       // The token was reset or reconnected: one fresh session, then fail closed.
       if (session !== null) closeQuietly(lib, session);
       session = null;
