@@ -8,6 +8,8 @@ FROM node:22-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
+# The image's own Node headers: node-gyp needs no download.
+ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 # `prepare` runs the build during npm install, so the sources come first.
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
