@@ -20,7 +20,10 @@ import { farmTransfer } from '../policy/valuation.ts';
 import { formatUnits } from '../util/units.ts';
 import { sendSigned } from '../server/client.ts';
 import { loadKeypairFile } from '../store/keys.ts';
-import { cardOf, press, type Card } from './emulator.ts';
+import { checkPoolNow, OUTCOME_MARK } from '../workflow/pool-view.ts';
+import { botMessages, cardOf, press, type Card } from './emulator.ts';
+import { farmUserStateAccount } from './fixtures/farm.ts';
+import { writeUnstake } from './fixtures/unstake.ts';
 import { PENDING_AMOUNT } from './fixtures/scenario.ts';
 import { SANDBOX } from './seeds.ts';
 import { startSandbox, type SandboxInfo } from './start.ts';
@@ -207,6 +210,25 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<num
     const deniedCard: Card = await cardOf(info, info.deniedProposal);
     expect(!deniedCard.buttons.some((b) => b.data.startsWith('a:')), 'a denied card has no Approve');
     out(`   its card offers: ${deniedCard.buttons.map((b) => b.text).join(' · ') || 'no buttons'} (no Approve)`);
+
+    step(7, 'The Insurance Pool check, then a curator starts a normal withdrawal');
+    const pool = await read<{ slot: number | null; checks: { id: string; outcome: string; evidence: string }[] }>(info, `/v1/vaults/${info.vault}/pool-check`);
+    out(`   GET /v1/vaults/${info.vault}/pool-check (slot ${pool.slot}):`);
+    for (const c of pool.checks) out(`   ${OUTCOME_MARK[c.outcome as keyof typeof OUTCOME_MARK] ?? '❔'} ${c.id.padEnd(22)} ${c.evidence}`);
+    expect(!pool.checks.some((c) => c.outcome === 'fail'), 'the healthy sandbox pool must fail no check');
+    if (info.misconfiguredVault) {
+      const bad = await checkPoolNow(new ChainReader({ rpcUrl: info.rpcUrl }), { vault: info.misconfiguredVault as Address });
+      out(`   npx backstop pool check --rpc ${info.rpcUrl} --vault ${info.misconfiguredVault}  → exit ${bad.exitCode}:`);
+      for (const c of bad.checks.filter((x) => x.outcome === 'fail')) out(`   ❌ ${c.id.padEnd(22)} ${c.evidence}\n${' '.repeat(28)}fix: ${c.fix}`);
+      expect(bad.exitCode === 1, 'the misconfigured vault must fail its pool check');
+    }
+    const unstaked = 50_000n * 10n ** 6n;
+    const unlock = writeUnstake(sandbox.harness, { farm: SANDBOX.farm, userState: farmUserStateAccount().address, amount: unstaked, now: BigInt(Math.floor(Date.now() / 1000)) });
+    out(`   the curator's wallet unstakes ${formatUnits(unstaked, 6)} kTokens, withdrawable ${new Date(Number(unlock) * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+    out("   (its accounts are written as kfarms unstake leaves them, not sent as a transaction)");
+    const alert = await waitFor('the guardian’s alert', async () => (await botMessages(info, (t) => t.includes('Normal withdrawal started')))[0]);
+    out('   the guardian posts to the chat (once, not every poll):');
+    out(indent(plain(alert), '     '));
 
     out(`\ndemo complete (${info.mode} mode).`);
     return 0;

@@ -37,6 +37,12 @@ export async function cardsOf(info: SandboxInfo, proposalId: string): Promise<Ca
   return cards;
 }
 
+/** The text of every message the bot sent to the sandbox chat that `match`es, oldest first. */
+export async function botMessages(info: SandboxInfo, match: (text: string) => boolean): Promise<string[]> {
+  const history = (await client(info, 1, 'reader').getUpdatesHistory()) as BotMessage[];
+  return history.map((m) => m.message?.text ?? '').filter((text) => text !== '' && match(text));
+}
+
 /** The card of `proposalId` (its latest version), once `ready(card)` holds. Waits up to `timeoutMs`. */
 export async function cardOf(info: SandboxInfo, proposalId: string, ready: (c: Card) => boolean = () => true, timeoutMs = 10_000): Promise<Card> {
   const until = Date.now() + timeoutMs;

@@ -48,6 +48,8 @@ export interface SandboxInfo {
   readonly mode: 'recorded' | 'real';
   /** How the recorded loss came to be: a served recording of a mainnet-shaped transaction, or executed here by the real klend program. */
   readonly lossSource: 'served' | 'executed';
+  /** A second vault whose Insurance Pool `backstop pool check` fails (unset withdraw_authority, 7-day cooldown); absent in a rehearsal. */
+  readonly misconfiguredVault?: string;
   /** Set when the chain is a rehearsal's copy of a vault read from another RPC (`backstop rehearse`). */
   readonly rehearsal?: {
     /** The source RPC's origin (never its path or query: they may hold an API key). */
@@ -79,6 +81,7 @@ export interface SeededScenario {
   readonly policyFile: string;
   readonly telegram: SandboxInfo['telegram']['users'] & { readonly chatId: number };
   readonly rehearsal?: SandboxInfo['rehearsal'];
+  readonly misconfiguredVault?: Address;
 }
 
 /** A chain for the sandbox to run on: its program dumps (decided before it starts) and how it is seeded. */
@@ -114,6 +117,7 @@ export function sandboxScenario(programsDir?: string): SandboxScenario {
         policyDir,
         policyFile: join(policyDir, 'example.yaml'),
         telegram: { chatId: SANDBOX_TELEGRAM.chatId, curators: [...SANDBOX_TELEGRAM.curators], council: [...SANDBOX_TELEGRAM.council], outsider: SANDBOX_TELEGRAM.outsider },
+        misconfiguredVault: SANDBOX.misconfiguredVault,
       };
     },
   };
@@ -289,6 +293,7 @@ async function startLocked(options: {
       mode: harness.mode,
       lossSource: world.loss.source,
       ...(world.rehearsal ? { rehearsal: world.rehearsal } : {}),
+      ...(world.misconfiguredVault ? { misconfiguredVault: world.misconfiguredVault } : {}),
       webhookSource: { id: 'sandbox', keypair: rel(webhookKeyFile) },
       telegram: {
         apiRoot,
@@ -334,6 +339,8 @@ export function sandboxBanner(info: SandboxInfo, infoFile: string): string {
     `  curl -s -H "Authorization: Bearer ${info.apiReadToken}" ${info.httpUrl}/v1/proposals/${info.pendingProposal}`,
     `  npx backstop webhook send --source sandbox --key ${info.webhookSource.keypair} --url ${info.httpUrl} proposal --multisig ${info.multisig} --index 1`,
     `  npx backstop inspect --rpc ${info.rpcUrl} --multisig ${info.multisig} --index 1`,
+    `  npx backstop pool check --rpc ${info.rpcUrl} --vault ${info.vault} --policy ${info.policy}`,
+    ...(info.misconfiguredVault ? [`  npx backstop pool check --rpc ${info.rpcUrl} --vault ${info.misconfiguredVault}   (a misconfigured pool: exit 1)`] : []),
     '  Press buttons as a user: see README "Sandbox" for the emulator client (curators 1001, council 2001-2003, outsider 3001).',
     '  npm run demo   plays the whole story in a sandbox of its own.',
     '',
