@@ -48,6 +48,7 @@ export interface PoolReport {
 /** Reads the farm, the kvault, its reserves and the curators' UserStates in two batches. */
 export async function readPool(chain: AccountSource, policy: Policy): Promise<PoolReport> {
   const checks = checkPoolNow(chain, { vault: policy.vault, policy });
+  checks.catch(() => {}); // awaited below; this keeps an early throw here from leaving it unhandled
   const farmAddress = policy.insurancePool.farm;
   const walletMembers = policy.curators.members.filter((m): m is typeof m & { wallet: Address } => m.wallet !== undefined);
   const userPdas = walletMembers.map((m) => userStatePda(farmAddress, m.wallet));
