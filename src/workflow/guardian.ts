@@ -246,7 +246,8 @@ async function announce(
     await record('binding-changed', { text, invalidated: open.map((r) => r.id) });
     save();
     report.invalidated.push(vault);
-    await wf.notifier.alert(o.chatId, text);
+    // The change itself is said by the checks it moves; this adds only what it did to proposals.
+    if (open.length > 0) await wf.notifier.alert(o.chatId, text);
   }
 }
 

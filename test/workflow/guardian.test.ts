@@ -84,6 +84,16 @@ describe('guardian: a healthy pool', () => {
     expect((w.harness.requestCount.get('getMultipleAccounts') ?? 0) - gma).toBe(1);
   });
 
+  it('the farm’s UserStates come from getProgramAccounts filtered on the farm (memcmp) and the UserState size', async () => {
+    await world();
+    const reader = w.wf.chain as ChainReader;
+    const query = (farm: Address, size = 920) => ({ program: PROGRAMS.farms, filters: [{ dataSize: size }, { memcmp: { offset: 16, bytes: farm } }] });
+    const r = await reader.readBatch([SANDBOX.vault], [query(SANDBOX.farm), query(SANDBOX.misconfiguredFarm), query(SANDBOX.farm, 8336)]);
+    expect(r.accounts.get(SANDBOX.vault)?.kind).toBe('found');
+    expect(r.programAccounts.map((p) => (p.kind === 'found' ? p.accounts.map((a) => a.address) : p.error))).toEqual([[farmUserStateAccount().address], [], []]);
+    expect(typeof r.slot).toBe('bigint');
+  });
+
   it('an RPC outage is not a change: nothing is said until every account answers', async () => {
     await world();
     await settle();
