@@ -11,7 +11,6 @@ import { sandboxInvest } from './fixtures/ctoken-history.ts';
 import { DENIED_INDEX, PENDING_AMOUNT, PENDING_INDEX, proposalAccounts, sandboxLoss, worldAccounts } from './fixtures/scenario.ts';
 import { multisigAccount, withdrawalInstructions } from './fixtures/squads.ts';
 import { farmUserStateAccount } from './fixtures/farm.ts';
-import { vaultAccount } from './fixtures/kvault.ts';
 import { misconfiguredVaultAccounts } from './fixtures/misconfigured.ts';
 import { SANDBOX } from './seeds.ts';
 
@@ -25,8 +24,6 @@ export interface SeededWorld {
 export function seedSandboxChain(harness: Harness): SeededWorld {
   const put = (a: AccountData) => harness.setAccount(a);
   worldAccounts().forEach(put);
-  // The healthy vault follows the best practice `pool check` looks for: whitelisted reserves only.
-  put(vaultAccount({ allowAllocationsInWhitelistedReservesOnly: 1, allowInvestInWhitelistedReservesOnly: 1 }));
   // The curator wallet's stake in the pool: the guardian finds it among the farm's UserStates.
   put(farmUserStateAccount());
   // A second vault whose pool `backstop pool check` fails (sandbox.json `misconfiguredVault`).

@@ -98,13 +98,13 @@ describe('backstop pool check', () => {
   });
 
   it('warnings alone exit 0', async () => {
-    harness.setAccount(vaultAccount()); // the whitelisted-only flags off
+    harness.setAccount(vaultAccount({ allowAllocationsInWhitelistedReservesOnly: 0 })); // a whitelisted-only flag off
     try {
       const r = await check('--vault', SANDBOX.vault, '--policy', 'policies/example.yaml');
       expect(r.code, r.stdout).toBe(0);
       expect(r.stdout).toContain('8 pass, 1 warn, 0 fail, 0 unknown → exit 0');
     } finally {
-      harness.setAccount(vaultAccount({ allowAllocationsInWhitelistedReservesOnly: 1, allowInvestInWhitelistedReservesOnly: 1 }));
+      harness.setAccount(vaultAccount());
     }
   });
 });

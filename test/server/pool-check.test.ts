@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { POOL_CHECK_IDS } from '../../src/policy/pool-checks.ts';
 import { farmAccount } from '../../src/sandbox/fixtures/farm.ts';
+import { vaultAccount } from '../../src/sandbox/fixtures/kvault.ts';
 import { SANDBOX } from '../../src/sandbox/seeds.ts';
 import { PoolCheckAnswer } from '../../src/server/routes/pool-check.ts';
 import { guardPools } from '../../src/workflow/guardian.ts';
@@ -31,8 +32,10 @@ describe('GET /v1/vaults/:vault/pool-check', () => {
     expect(typeof r.body.slot).toBe('number');
     expect(r.body.checks.map((c: { id: string }) => c.id)).toEqual([...POOL_CHECK_IDS]);
     const outcomes = Object.fromEntries(r.body.checks.map((c: { id: string; outcome: string }) => [c.id, c.outcome]));
-    // The test world's vault has the whitelisted-only flags off: a warning, everything else passes.
-    expect(outcomes).toEqual({ 'flc-farm': 'pass', 'farm-token': 'pass', 'withdraw-authority': 'pass', 'farm-admin': 'pass', multisig: 'pass', cooldown: 'pass', 'whitelisted-reserves': 'warn', 'pool-depth': 'pass', policy: 'pass' });
+    expect(Object.values(outcomes)).toEqual(Array(9).fill('pass'));
+    api.harness.setAccount(vaultAccount({ allowAllocationsInWhitelistedReservesOnly: 0 }));
+    const warned = await read(path(SANDBOX.vault));
+    expect(warned.body.checks.filter((c: { outcome: string }) => c.outcome !== 'pass').map((c: { id: string; outcome: string }) => `${c.id}:${c.outcome}`)).toEqual(['whitelisted-reserves:warn']);
   });
 
   it('shows a failure with its evidence and fix', async () => {
@@ -85,7 +88,8 @@ describe('pool metrics', () => {
     const text = await metrics();
     expect(text).toContain(`backstop_pool_check{vault="${SANDBOX.vault}",check="withdraw-authority",outcome="pass"} 1`);
     expect(text).toContain(`backstop_pool_check{vault="${SANDBOX.vault}",check="withdraw-authority",outcome="fail"} 0`);
-    expect(text).toContain(`backstop_pool_check{vault="${SANDBOX.vault}",check="whitelisted-reserves",outcome="warn"} 1`);
+    expect(text).toContain(`backstop_pool_check{vault="${SANDBOX.vault}",check="whitelisted-reserves",outcome="pass"} 1`);
+    expect(text).toContain(`backstop_pool_check{vault="${SANDBOX.vault}",check="whitelisted-reserves",outcome="warn"} 0`);
     expect(text).toContain(`backstop_pool_depth_ratio{vault="${SANDBOX.vault}"} 0.2`);
     // The second policy's vault is not on the chain: its first-loss check fails.
     expect(text).toContain(`backstop_pool_check{vault="${OTHER.vault}",check="flc-farm",outcome="fail"} 1`);

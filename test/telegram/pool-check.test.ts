@@ -22,7 +22,6 @@ beforeEach(async () => {
   harness = await startHarness();
   worldAccounts().forEach((a) => harness.setAccount(a));
   harness.setAccount(multisigAccount());
-  harness.setAccount(vaultAccount({ allowAllocationsInWhitelistedReservesOnly: 1, allowInvestInWhitelistedReservesOnly: 1 }));
   harness.setAccount(farmUserStateAccount());
 });
 afterEach(() => harness.close());
@@ -43,7 +42,7 @@ describe('/pool with the pool check card', () => {
 
   it('a misconfigured pool: each failing check with its evidence and fix, warnings without a fix line', async () => {
     harness.setAccount(farmAccount({ withdrawAuthority: DEFAULT_ADDRESS, withdrawalCooldownPeriod: 7 * 86_400 }));
-    harness.setAccount(vaultAccount());
+    harness.setAccount(vaultAccount({ allowInvestInWhitelistedReservesOnly: 0 }));
     const text = (await pool())!;
     expect(text).toContain('<b>Pool check</b>: 6 ✅ · 1 ⚠️ · 2 ❌');
     expect(text).toContain('❌ <b>withdraw-authority</b>: withdraw_authority is unset (the default key): no emergency withdrawal is possible');
