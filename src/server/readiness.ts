@@ -4,6 +4,7 @@
  * `{ ok: true }`); its detail is shown, so it must name no secret (thrown errors show only their name).
  */
 import type { Address } from '@solana/kit';
+import type { RequestHandler } from 'express';
 import type { Store } from '../store/types.ts';
 
 export type CheckResult = void | { readonly ok: boolean; readonly detail?: string };
@@ -59,3 +60,27 @@ export const feeBalanceReady =
     const balance = await chain.getBalance(payer);
     return balance >= min ? { ok: true } : { ok: false, detail: `${payer} holds ${balance} lamports, below ${min} (0.05 SOL) for fees` };
   };
+
+/** An instance is `active` (it holds the database) or a `standby` (PostgreSQL, SPEC §8). */
+export type Role = 'active' | 'standby';
+
+/**
+ * In front of everything while this instance is a standby: `GET /readyz` answers 200
+ * `{ "role": "standby" }`, and every request that could write (POST, the Telegram webhook too)
+ * answers 503 `standby` with `Retry-After`. Reads pass through; the active instance passes everything.
+ */
+export function standbyGate(o: { role: () => Role; retryAfterSeconds: number }): RequestHandler {
+  return (req, res, next) => {
+    if (o.role() !== 'standby') return next();
+    if ((req.method === 'GET' || req.method === 'HEAD') && req.path === '/readyz') {
+      res.status(200).type('application/json').send(JSON.stringify({ role: 'standby' }));
+      return;
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    res.set('Retry-After', String(o.retryAfterSeconds));
+    res
+      .status(503)
+      .type('application/json')
+      .send(JSON.stringify({ error: { code: 'standby', message: 'this backstop instance is a standby: send the request to the active instance, or retry once this one has taken over' } }));
+  };
+}
