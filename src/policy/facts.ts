@@ -20,6 +20,8 @@ export interface LossEvent {
     readonly reserveCTokenSupply: bigint;
     readonly readAtSlot: bigint;
   };
+  /** The stored compensation plan (issue 15): its merkle root (64 hex) and total (kToken base units). */
+  readonly plan?: { readonly root: string; readonly total: bigint };
 }
 
 /** A reservation against a loss event (SPEC §4.1 "Ledger rows"). */

@@ -5,6 +5,7 @@
  */
 import type { Address } from '@solana/kit';
 import { decodeVaultState } from '../chain/accounts/kvault.ts';
+import { decodeTokenAccount } from '../chain/accounts/spl.ts';
 import { proposalAccountsToRead, resolveProposal } from '../chain/proposal.ts';
 import { readAccount, type AccountMap, type AccountResult, type AccountSource } from '../chain/types.ts';
 import type { Facts, LedgerRow, LossEvent, ProposalRef, StoredTransaction } from './facts.ts';
@@ -26,6 +27,13 @@ export function decisionAccountsToRead(accounts: AccountMap, ref: ProposalRef, p
   wanted.add(policy.vault);
   wanted.add(policy.insurancePool.farm);
   for (const e of policy.escrows) wanted.add(e.address);
+  // compensation.requirePlan: the escrow's owner, the MerkleDistributor the rule holds to the plan.
+  if (policy.compensation?.requirePlan) {
+    for (const e of policy.escrows) {
+      const escrow = accounts.has(e.address) ? readAccount(accounts, e.address, decodeTokenAccount) : null;
+      if (escrow?.status === 'ok') wanted.add(escrow.value.owner);
+    }
+  }
 
   const vault = accounts.has(policy.vault) ? readAccount(accounts, policy.vault, decodeVaultState) : null;
   if (vault?.status === 'ok') {

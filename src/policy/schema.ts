@@ -9,6 +9,7 @@
  * unknown here, so "more decimals than the token has" is judged by the `limits` rule (SPEC §4.1).
  * The optional `insurancePool.minDepthRatio` and `insurancePool.reserves` (read by `backstop pool check`
  * and the guardian) have no default: absent, they are absent from the parsed form and its revision.
+ * So is the optional `compensation` block (issue 15: requirePlan, clawbackReceivers, distributorAdmins, dust).
  */
 import { getBase58Encoder, isAddress, type Address } from '@solana/kit';
 import { z } from 'zod';
@@ -177,6 +178,22 @@ export const PolicySchema = obj({
         }),
     }),
   ).default(() => []),
+  // Optional (issue 15 §4): hold the escrow to a stored compensation plan; absent changes no revision.
+  compensation: obj({
+    requirePlan: z.boolean({ error: expected('true or false') }).default(false),
+    clawbackReceivers: list(addressSchema).default(() => []),
+    distributorAdmins: list(addressSchema).default(() => []),
+    dust: z
+      .string({ error: (iss) => (typeof iss.input === 'number' ? `write it as a quoted string, e.g. "${String(iss.input)}"` : `must be a quoted whole number of kToken base units, found ${describe(iss.input)}`) })
+      .regex(/^(0|[1-9][0-9]{0,19})$/, { error: 'must be a whole number of kToken base units like "1000" (no sign, decimals or separators)' })
+      .default('0'),
+  })
+    .superRefine((c, ctx) => {
+      if (!c.requirePlan) return;
+      if (c.clawbackReceivers.length === 0) ctx.addIssue({ code: 'custom', path: ['clawbackReceivers'], message: 'requirePlan needs at least one allowed clawback receiver' });
+      if (c.distributorAdmins.length === 0) ctx.addIssue({ code: 'custom', path: ['distributorAdmins'], message: 'requirePlan needs at least one allowed distributor admin' });
+    })
+    .optional(),
 });
 
 /** A parsed, validated policy (see the module comment for the units of each field). */

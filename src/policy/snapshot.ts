@@ -31,6 +31,7 @@ const LossEventJson = z.strictObject({
   vaultLoss: u64,
   state: z.enum(['open', 'closed']).optional(),
   evidence: z.strictObject({ vaultCTokens: u64, reserveCTokenSupply: u64, readAtSlot: u64 }),
+  plan: z.strictObject({ root: z.string().regex(/^[0-9a-f]{64}$/, { message: 'must be 64 lowercase hex characters' }), total: u64 }).optional(),
 });
 const LedgerRowJson = z.strictObject({
   lossEventId: z.string().min(1),
@@ -144,6 +145,7 @@ function toRecords(s: { lossEvents: z.output<typeof LossEventJson>[]; ledger: z.
         reserveCTokenSupply: BigInt(e.evidence.reserveCTokenSupply),
         readAtSlot: BigInt(e.evidence.readAtSlot),
       },
+      ...(e.plan ? { plan: { root: e.plan.root, total: BigInt(e.plan.total) } } : {}),
     };
   });
   const ledger: LedgerRow[] = s.ledger.map((r) => ({
@@ -216,6 +218,7 @@ export function buildSnapshot(input: { facts: Facts; policy: Policy; now: Date }
         reserveCTokenSupply: e.evidence.reserveCTokenSupply.toString(),
         readAtSlot: e.evidence.readAtSlot.toString(),
       },
+      ...(e.plan ? { plan: { root: e.plan.root, total: e.plan.total.toString() } } : {}),
     })),
     ledger: facts.ledger.map((r) => ({
       lossEventId: r.lossEventId,

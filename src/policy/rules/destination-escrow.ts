@@ -3,6 +3,7 @@ import { isOffCurve } from '../../chain/pda.ts';
 import { readAccount } from '../../chain/types.ts';
 import { showAmount } from '../amounts.ts';
 import { unusable } from '../context.ts';
+import { checkEscrowAgainstPlan } from '../compensation/distributor-check.ts';
 import { fail, pass, unknown, type Rule } from './rule.ts';
 
 const ALLOWED_ACCOUNT_EXTENSIONS = new Set(['ImmutableOwner']);
@@ -82,6 +83,9 @@ export const destinationEscrow: Rule = {
     if (transfer.amount !== v.farmTransfer) {
       return fail(`the transfer moves ${k(transfer.amount)} kTokens but the farm sends ${k(v.farmTransfer)}`, withAmount);
     }
-    return pass(`${k(v.farmTransfer)} kTokens, exactly what the farm sends, go to escrow ${escrow.name}`, withAmount);
+    const planned = checkEscrowAgainstPlan(ctx, { escrow: a, transferAmount: transfer.amount, sharesMint });
+    if (planned) return { ...planned, facts: { ...withAmount, ...planned.facts } };
+    const plan = policy.compensation?.requirePlan ? ', a distributor holding the loss event\'s plan' : '';
+    return pass(`${k(v.farmTransfer)} kTokens, exactly what the farm sends, go to escrow ${escrow.name}${plan}`, withAmount);
   },
 };

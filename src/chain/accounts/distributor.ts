@@ -1,0 +1,153 @@
+/**
+ * The Kamino merkle distributor's accounts (KAMINO.md §9): `MerkleDistributor` and `ClaimStatus`,
+ * decoded and encoded with kit struct codecs built mechanically, at load time, from the program's
+ * IDL (distributor-idl.ts) — field order and types from the IDL, never offsets by hand. The
+ * discriminator is Anchor's sha256("account:<Name>")[0..8] (this legacy IDL does not list it).
+ */
+import { createHash } from 'node:crypto';
+import {
+  fixCodecSize,
+  getAddressCodec,
+  getArrayCodec,
+  getBooleanCodec,
+  getBytesCodec,
+  getI64Codec,
+  getStructCodec,
+  getU128Codec,
+  getU16Codec,
+  getU32Codec,
+  getU64Codec,
+  getU8Codec,
+  type Address,
+  type FixedSizeCodec,
+} from '@solana/kit';
+import { PublicKey } from '@solana/web3.js';
+import { errorText, MalformedAccount } from '../errors.ts';
+import { toAddress, toPublicKey } from '../keys.ts';
+import { PROGRAMS } from '../programs.ts';
+import type { AccountData } from '../types.ts';
+import { expectDiscriminator, expectMinLength, expectOwner } from './check.ts';
+import { DISTRIBUTOR_IDL } from './distributor-idl.ts';
+
+export const DISTRIBUTOR_PROGRAM_ADDRESS: Address = PROGRAMS.distributor;
+
+type IdlType = string | { readonly array: readonly [IdlType, number] };
+type AnyCodec = FixedSizeCodec<any, any>;
+
+/** The kit codec of one IDL type; throws on a type this builder does not know (the IDL changed). */
+function codecOf(t: IdlType): AnyCodec {
+  if (typeof t === 'object') {
+    const [item, size] = t.array;
+    // A byte array stays bytes (a root, a buffer); other arrays decode item by item.
+    return item === 'u8' ? (fixCodecSize(getBytesCodec(), size) as AnyCodec) : (getArrayCodec(codecOf(item), { size }) as AnyCodec);
+  }
+  switch (t) {
+    case 'u8':
+      return getU8Codec();
+    case 'u16':
+      return getU16Codec();
+    case 'u32':
+      return getU32Codec();
+    case 'u64':
+      return getU64Codec();
+    case 'i64':
+      return getI64Codec();
+    case 'u128':
+      return getU128Codec();
+    case 'bool':
+      return getBooleanCodec();
+    case 'publicKey':
+      return getAddressCodec();
+    default:
+      throw new Error(`the distributor IDL has a field type this codec builder does not know: ${JSON.stringify(t)}`);
+  }
+}
+
+/** The struct codec of IDL account `name`, discriminator first. */
+function accountCodec(name: string): { codec: AnyCodec; discriminator: Uint8Array; size: number } {
+  const def = DISTRIBUTOR_IDL.accounts.find((a) => a.name === name);
+  if (!def) throw new Error(`the distributor IDL has no account ${name}`);
+  const fields = def.type.fields.map((f) => [f.name, codecOf(f.type as IdlType)] as [string, AnyCodec]);
+  const codec = getStructCodec([['discriminator', fixCodecSize(getBytesCodec(), 8)], ...fields]) as AnyCodec;
+  const discriminator = new Uint8Array(createHash('sha256').update(`account:${name}`).digest().subarray(0, 8));
+  return { codec, discriminator, size: codec.fixedSize };
+}
+
+/** `MerkleDistributor` as the IDL declares it (u64/i64 as bigint, root as 32 bytes). */
+export interface MerkleDistributor {
+  readonly bump: number;
+  readonly version: bigint;
+  readonly root: Uint8Array;
+  readonly mint: Address;
+  readonly base: Address;
+  readonly tokenVault: Address;
+  readonly maxTotalClaim: bigint;
+  readonly maxNumNodes: bigint;
+  readonly totalAmountClaimed: bigint;
+  readonly numNodesClaimed: bigint;
+  readonly startTs: bigint;
+  readonly endTs: bigint;
+  readonly clawbackStartTs: bigint;
+  readonly clawbackReceiver: Address;
+  readonly admin: Address;
+  readonly clawedBack: boolean;
+  readonly enableSlot: bigint;
+  readonly closable: boolean;
+  readonly buffer0: Uint8Array;
+  readonly buffer1: Uint8Array;
+  readonly buffer2: Uint8Array;
+}
+
+/** `ClaimStatus`: one per claimant, PDA ["ClaimStatus", claimant, distributor]. */
+export interface ClaimStatus {
+  readonly claimant: Address;
+  readonly lockedAmount: bigint;
+  readonly lockedAmountWithdrawn: bigint;
+  readonly unlockedAmount: bigint;
+  readonly closable: boolean;
+  readonly admin: Address;
+}
+
+const distributor = accountCodec('MerkleDistributor');
+const claimStatus = accountCodec('ClaimStatus');
+
+export const MERKLE_DISTRIBUTOR_DISCRIMINATOR: Uint8Array = distributor.discriminator;
+export const MERKLE_DISTRIBUTOR_SIZE: number = distributor.size;
+export const CLAIM_STATUS_DISCRIMINATOR: Uint8Array = claimStatus.discriminator;
+export const CLAIM_STATUS_SIZE: number = claimStatus.size;
+
+function decodeWith<T>(c: typeof distributor, account: AccountData, what: string): T {
+  expectOwner(account, [DISTRIBUTOR_PROGRAM_ADDRESS], what);
+  expectDiscriminator(account, c.discriminator, what);
+  expectMinLength(account, c.size, what);
+  try {
+    const { discriminator: _d, ...fields } = c.codec.decode(account.data) as Record<string, unknown>;
+    return { ...fields, root: fields['root'] === undefined ? undefined : new Uint8Array(fields['root'] as Uint8Array) } as T;
+  } catch (e) {
+    throw new MalformedAccount(account.address, what, errorText(e));
+  }
+}
+
+/** Decodes a `MerkleDistributor`; throws WrongOwner / WrongDiscriminator / MalformedAccount. */
+export function decodeMerkleDistributor(account: AccountData): MerkleDistributor {
+  return decodeWith<MerkleDistributor>(distributor, account, 'merkle distributor MerkleDistributor');
+}
+
+/** Decodes a `ClaimStatus`; throws WrongOwner / WrongDiscriminator / MalformedAccount. */
+export function decodeClaimStatus(account: AccountData): ClaimStatus {
+  const { root: _r, ...fields } = decodeWith<ClaimStatus & { root?: unknown }>(claimStatus, account, 'merkle distributor ClaimStatus');
+  return fields;
+}
+
+/** The bytes of a `MerkleDistributor` (discriminator included), for fixtures and the sandbox. */
+export function encodeMerkleDistributor(value: MerkleDistributor): Uint8Array {
+  return new Uint8Array(distributor.codec.encode({ discriminator: distributor.discriminator, ...value }));
+}
+
+/** The MerkleDistributor PDA ["MerkleDistributor", base, mint, version u64 LE] of the distributor program. */
+export function merkleDistributorPda(base: Address, mint: Address, version: bigint): Address {
+  const v = Buffer.alloc(8);
+  v.writeBigUInt64LE(version);
+  const seeds = [Buffer.from('MerkleDistributor'), toPublicKey(base).toBuffer(), toPublicKey(mint).toBuffer(), v];
+  return toAddress(PublicKey.findProgramAddressSync(seeds, toPublicKey(DISTRIBUTOR_PROGRAM_ADDRESS))[0]);
+}
