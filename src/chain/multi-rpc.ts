@@ -12,7 +12,7 @@ import type { SignatureStatus } from '@solana/web3.js';
 import type { Log } from '../log.ts';
 import { TOKEN_2022_PROGRAM_ADDRESS, TOKEN_PROGRAM_ADDRESS } from './accounts/spl.ts';
 import { ChainUnavailable, RpcRejected } from './errors.ts';
-import { ChainReader, type ChainReaderOptions, type SignaturesForAddressResult, type SimulationResult, type TransactionJsonResult } from './reader.ts';
+import { ChainReader, type BatchReadResult, type ChainReaderOptions, type ProgramAccountsQuery, type ProgramAccountsResult, type SignaturesForAddressResult, type SimulationResult, type TransactionJsonResult } from './reader.ts';
 import type { AccountData, AccountResult, AccountSource } from './types.ts';
 
 /** One provider: a name safe to log (the endpoint's origin) and its reader. */
@@ -60,7 +60,34 @@ export class MultiRpc implements AccountSource {
    * all `missing`; any `unavailable`, or any difference, is `unavailable` naming the providers.
    */
   async getAccounts(addresses: readonly Address[]): Promise<ReadonlyMap<Address, AccountResult>> {
-    const answers = await Promise.all(this.providers.map((p) => p.chain.getAccounts(addresses)));
+    return this.agree(addresses, await Promise.all(this.providers.map((p) => p.chain.getAccounts(addresses))));
+  }
+
+  /**
+   * `ChainReader.readBatch` on every provider at once (one round trip each), combined like
+   * `getAccounts`: a query's accounts count only when every provider answers the same ones.
+   */
+  async readBatch(addresses: readonly Address[], queries: readonly ProgramAccountsQuery[] = []): Promise<BatchReadResult> {
+    const each = await Promise.all(this.providers.map((p) => p.chain.readBatch(addresses, queries)));
+    const programAccounts = queries.map((q, k): ProgramAccountsResult => {
+      const answers = each.map((b) => b.programAccounts[k] ?? ({ kind: 'unavailable', error: 'not answered' } as const));
+      const down = answers.flatMap((r, i) => (r.kind === 'unavailable' ? [`${this.providers[i]!.name}: ${r.error}`] : []));
+      if (down.length > 0) return { kind: 'unavailable', error: down.join('; ') };
+      const lists = answers.map((r) => (r.kind === 'found' ? [...r.accounts].sort((a, b) => a.address.localeCompare(b.address)) : []));
+      const first = lists[0]!;
+      const same = lists.every((l) => l.length === first.length && l.every((a, j) => a.address === first[j]!.address && sameAccount(a, first[j]!)));
+      return same ? { kind: 'found', accounts: first } : { kind: 'unavailable', error: `the RPC providers disagree on the accounts of ${q.program} matching the filters` };
+    });
+    const slots = each.flatMap((b) => (b.slot === null ? [] : [b.slot]));
+    return {
+      slot: slots.length === each.length ? slots.reduce((m, v) => (v < m ? v : m)) : null,
+      accounts: this.agree(addresses, each.map((b) => b.accounts)),
+      programAccounts,
+    };
+  }
+
+  /** Every provider's answer per address combined: the same result everywhere, else `unavailable` naming them. */
+  private agree(addresses: readonly Address[], answers: readonly ReadonlyMap<Address, AccountResult>[]): ReadonlyMap<Address, AccountResult> {
     const out = new Map<Address, AccountResult>();
     for (const a of new Set(addresses)) {
       const each = answers.map((m) => m.get(a) ?? ({ kind: 'unavailable', error: 'not answered' } as const));

@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import type { Address } from '@solana/kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChainReader } from '../../src/chain/reader.ts';
+import { MultiRpc } from '../../src/chain/multi-rpc.ts';
+import { startHarness } from '../../src/sandbox/harness/index.ts';
+import { worldAccounts } from '../../src/sandbox/fixtures/scenario.ts';
+import { multisigAccount } from '../../src/sandbox/fixtures/squads.ts';
 import { decodeFarmState } from '../../src/chain/accounts/farms.ts';
 import { PolicyRegistry } from '../../src/policy/registry.ts';
 import { policyRevision } from '../../src/policy/revision.ts';
@@ -101,6 +105,29 @@ describe('guardian: a healthy pool', () => {
     const r = await guardPools(w.wf);
     expect(r.deferred).toEqual([SANDBOX.vault]);
     expect(w.alerts).toEqual([]);
+  });
+});
+
+describe('guardian: several RPC providers (SOLANA_RPC_URL lists more than one)', () => {
+  it('judges only what every provider agrees on: the same chain twice is checked, two chains that differ are deferred', async () => {
+    await world();
+    const same = new MultiRpc([new ChainReader({ rpcUrl: w.harness.url, retries: 0 }), new ChainReader({ rpcUrl: w.harness.url, retries: 0 })]);
+    const wf = new Workflow({ store: w.store, chain: same as unknown as ChainReader, policies: w.wf.policies, notifier: w.wf.notifier, cosigner: w.cosigner, log: SILENT_LOG, clock: () => w.clock });
+    await guardPools(wf);
+    expect((await guardPools(wf)).checked).toEqual([SANDBOX.vault]);
+
+    const other = await startHarness();
+    try {
+      for (const a of [...worldAccounts(), multisigAccount(), farmUserStateAccount()]) other.setAccount(a);
+      other.setAccount(farmAccount({ withdrawAuthority: SANDBOX.outsider })); // a lying or stale provider
+      const split = new MultiRpc([new ChainReader({ rpcUrl: w.harness.url, retries: 0 }), new ChainReader({ rpcUrl: other.url, retries: 0 })]);
+      const wf2 = new Workflow({ store: w.store, chain: split as unknown as ChainReader, policies: w.wf.policies, notifier: w.wf.notifier, cosigner: w.cosigner, log: SILENT_LOG, clock: () => w.clock });
+      await guardPools(wf2);
+      expect((await guardPools(wf2)).deferred).toEqual([SANDBOX.vault]);
+      expect(w.alerts).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 });
 
@@ -246,7 +273,6 @@ describe('guardian: a change to what farm-binding or multisig-config reads', () 
     w.harness.setAccount(farmAccount({ totalStakedAmount: FARM_TOTAL_STAKED + ONE }));
     expect((await guardPools(w.wf)).invalidated).toEqual([]);
     expect((await w.store.getProposalByRowId(row.rowId))!.state).toBe('awaiting-approval');
-    const { multisigAccount } = await import('../../src/sandbox/fixtures/squads.ts');
     w.harness.setAccount(multisigAccount({ transactionIndex: 2n, timeLock: 3600 }));
     expect((await guardPools(w.wf)).invalidated).toEqual([SANDBOX.vault]);
     const after = (await w.store.getProposalByRowId(row.rowId))!;
@@ -263,7 +289,6 @@ if (!HAVE_FARMS) {
 } else {
   describe('real mode: the farms program', () => {
     it('update_farm_config(WithdrawAuthority) signed by the farm admin is seen and alerted', async () => {
-      const { startHarness } = await import('../../src/sandbox/harness/index.ts');
       const { getUpdateFarmConfigInstruction } = await import('@kamino-finance/farms-sdk/dist/@codegen/farms/instructions/updateFarmConfig.js');
       const { appendTransactionMessageInstructions, createKeyPairSignerFromPrivateKeyBytes, createTransactionMessage, getAddressEncoder, pipe, setTransactionMessageFeePayerSigner, setTransactionMessageLifetimeUsingBlockhash, signTransactionMessageWithSigners } = await import('@solana/kit');
       const { SANDBOX_KEYPAIRS } = await import('../../src/sandbox/seeds.ts');
@@ -273,7 +298,6 @@ if (!HAVE_FARMS) {
       await w.harness.close();
       const real = await startHarness({ programsDir: DIR! });
       (w as { harness: typeof real }).harness = real;
-      const { worldAccounts } = await import('../../src/sandbox/fixtures/scenario.ts');
       const { proposalAccounts } = await import('../../src/sandbox/fixtures/scenario.ts');
       const { withdrawalInstructions } = await import('../../src/sandbox/fixtures/squads.ts');
       worldAccounts().forEach((a) => real.setAccount(a));
