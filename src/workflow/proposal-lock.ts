@@ -3,7 +3,7 @@
  * one to the callback of `withProposal` and voids it when the lock is released: the state changes
  * that need the lock (transition, invalidate, reserve) cannot be reached without holding it.
  */
-import type { Decision } from '../policy/decision.ts';
+import type { DecisionSummary } from '../policy/summary.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
 import type { JsonInput, ProposalRecord, TransitionCause } from '../store/types.ts';
 import type { ProposalState } from './states.ts';
@@ -17,8 +17,8 @@ export interface ProposalLock {
   transition(row: ProposalRecord, to: ProposalState, cause: TransitionCause, detail: { readonly [k: string]: JsonInput }): Promise<ProposalRecord>;
   /** Voids collected approvals (new epoch) and decides again; only `awaiting-approval` and `approved` change. */
   invalidate(row: ProposalRecord, reason: string, cause: TransitionCause): Promise<ProposalRecord>;
-  /** Reserves the decision's value under the vault lock, replacing the proposal's own reserved rows; a refusal reason or null. */
-  reserve(row: ProposalRecord, loaded: LoadedPolicy, decision: Decision, now: Date): Promise<string | null>;
+  /** Reserves the decided value (the decision's summary) under the vault lock, replacing the proposal's own reserved rows; a refusal reason or null. */
+  reserve(row: ProposalRecord, loaded: LoadedPolicy, summary: DecisionSummary, now: Date): Promise<string | null>;
 }
 
 /** A lock used after its step ended, or on another proposal's row: a programming error, refused before anything changes. */

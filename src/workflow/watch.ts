@@ -169,7 +169,7 @@ async function checkBeforeSigning(wf: Workflow, lock: ProposalLock, row: Proposa
     return { kind: 'unproven', reason: `the signed audit log does not hold the quorum for this digest and revision (curators still needed: ${curatorsNeeded}, council still needed: ${councilNeeded})` };
   }
 
-  const refused = await lock.reserve(row, loaded, decision, now);
+  const refused = await lock.reserve(row, loaded, summary, now);
   if (refused !== null) return { kind: 'deny', decision, reason: `the withdrawal, valued again at signing, no longer fits: ${refused}` };
   return { kind: 'go', decision };
 }

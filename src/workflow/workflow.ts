@@ -11,7 +11,7 @@ import { ChainUnavailable } from '../chain/errors.ts';
 import { proposalAddresses } from '../chain/proposal.ts';
 import { readAccount, type AccountMap, type AccountSource } from '../chain/types.ts';
 import { decimalToBaseUnits } from '../policy/amounts.ts';
-import type { Decision } from '../policy/decision.ts';
+import type { DecisionSummary } from '../policy/summary.ts';
 import { decide } from '../policy/engine.ts';
 import { gatherFacts, type LossRecords } from '../policy/gather.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
@@ -49,12 +49,6 @@ const validate = (from: ProposalState, to: ProposalState, cause: TransitionCause
   const check = checkTransition(from, to, cause);
   return check.ok ? null : check.reason;
 };
-
-/** The withdrawal's value (underlying base units) an allowed decision reserves. */
-export function decisionValue(decision: Decision): bigint | null {
-  const value = decision.rules.find((r) => r.id === 'amount-within-loss')?.facts['value'];
-  return typeof value === 'string' && /^[0-9]+$/.test(value) ? BigInt(value) : null;
-}
 
 export class Workflow {
   readonly store: Store;
@@ -130,9 +124,9 @@ export class Workflow {
         check(row);
         return this.invalidateLocked(row, reason, cause);
       },
-      reserve: async (row, loaded, decision, now) => {
+      reserve: async (row, loaded, summary, now) => {
         check(row);
-        return this.reserveLocked(row, loaded, decision, now);
+        return this.reserveLocked(row, loaded, summary, now);
       },
     };
     try {
@@ -308,7 +302,7 @@ export class Workflow {
     let allowed = decision.allowed;
     let reason = allowed ? 'every rule passes' : decision.rules.filter((r) => r.outcome !== 'pass').map((r) => `${r.id}: ${r.reason}`).join('; ');
     if (allowed) {
-      const reservation = await this.reserveLocked(row, loaded, decision, now);
+      const reservation = await this.reserveLocked(row, loaded, summary, now);
       if (reservation) {
         allowed = false;
         reason = `reservation refused: ${reservation}`;
@@ -330,10 +324,10 @@ export class Workflow {
    * Reserves the decision's value under the vault lock (replacing the proposal's own reserved rows,
    * so the signing step re-reserves what it signs); returns a refusal reason or null.
    */
-  private async reserveLocked(row: ProposalRecord, loaded: LoadedPolicy, decision: Decision, now: Date): Promise<string | null> {
-    const value = decisionValue(decision);
-    const decimals = decision.rules.find((r) => r.id === 'limits')?.facts['decimals'];
-    const maxPerWindow = typeof decimals === 'number' ? decimalToBaseUnits(loaded.policy.limits.maxPerWindow, decimals) : null;
+  private async reserveLocked(row: ProposalRecord, loaded: LoadedPolicy, summary: DecisionSummary, now: Date): Promise<string | null> {
+    const value = summary.value;
+    const decimals = summary.underlyingDecimals;
+    const maxPerWindow = decimals === null ? null : decimalToBaseUnits(loaded.policy.limits.maxPerWindow, decimals);
     if (value === null || maxPerWindow === null) return 'the decision does not state its value';
     const result = await this.store.reserve({
       vault: loaded.policy.vault,

@@ -9,7 +9,6 @@ import { vaultAccount } from '../../src/sandbox/fixtures/kvault.ts';
 import { escrowAccount } from '../../src/sandbox/fixtures/token.ts';
 import { VAULT_TOKEN_AVAILABLE, ONE } from '../../src/sandbox/fixtures/world.ts';
 import { SANDBOX } from '../../src/sandbox/seeds.ts';
-import { decisionValue } from '../../src/workflow/workflow.ts';
 import { SigningRefused } from '../../src/workflow/errors.ts';
 import { currentTally } from '../../src/workflow/votes.ts';
 import { pollOnce } from '../../src/workflow/watch.ts';
@@ -155,7 +154,7 @@ describe('the reservation follows the value signed (finding 7)', () => {
     w.harness.setAccount(vaultAccount({ tokenAvailable: VAULT_TOKEN_AVAILABLE + 50_000n * ONE })); // AUM up: each kToken is worth more
     await pollOnce(w.wf);
     expect(await state(row.id)).toBe('signing');
-    const signed = decisionValue((await w.store.latestDecision(row.rowId))!.decision)!;
+    const signed = (await w.store.latestDecision(row.rowId))!.summary!.value!;
     expect(signed).toBeGreaterThan(first);
     const reserved = (await w.store.ledgerForProposal(row.id)).filter((r) => r.state === 'reserved');
     expect(reserved.reduce((s, r) => s + r.amount, 0n)).toBe(signed);
