@@ -344,6 +344,7 @@ describe('read API and operational routes', () => {
         'POST /v1/proposals',
         'GET /v1/proposals',
         'GET /v1/proposals/{id}',
+        'GET /v1/vaults/{vault}/pool-check',
         'GET /healthz',
         'GET /readyz',
         'GET /metrics',
