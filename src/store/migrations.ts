@@ -199,6 +199,29 @@ CREATE INDEX timers_due ON timers (due_at);
   expires_at {timestamp} NOT NULL
 );`,
   },
+  {
+    version: 4,
+    name: 'compensation-plans',
+    // Issue 15: a loss event's compensation plans (plans.ts); the newest per event counts.
+    sql: `CREATE TABLE compensation_plans (
+  id {id},
+  loss_event_id TEXT NOT NULL REFERENCES loss_events (id),
+  vault TEXT NOT NULL,
+  loss_slot TEXT NOT NULL,
+  shares_mint TEXT NOT NULL,
+  root TEXT NOT NULL,
+  total TEXT NOT NULL,
+  amount TEXT NOT NULL,
+  remainder TEXT NOT NULL,
+  claimants {int64} NOT NULL,
+  plan_gz {bytes} NOT NULL,
+  plan_sha256 TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE INDEX compensation_plans_event ON compensation_plans (loss_event_id);
+CREATE INDEX compensation_plans_vault ON compensation_plans (vault);`,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -16,6 +16,7 @@ import { SchemaTooNew } from './errors.ts';
 import { SqlIntents } from './intents.ts';
 import { SqlLossLedger } from './loss-ledger.ts';
 import { CURRENT_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE, migrationSql } from './migrations.ts';
+import { SqlPlans, type NewPlan, type StoredPlan } from './plans.ts';
 import { SqlProposals } from './proposals.ts';
 import { iso, num } from './rows.ts';
 import { SqlTimers } from './timers.ts';
@@ -81,6 +82,7 @@ export class SqlStore implements Store {
   private readonly timers: SqlTimers;
   private readonly webhookState: SqlWebhookState;
   private readonly auditLog: SqlAuditLog;
+  private readonly plans: SqlPlans;
 
   constructor(
     private readonly engine: SqlEngine,
@@ -96,6 +98,7 @@ export class SqlStore implements Store {
     this.timers = new SqlTimers(writer);
     this.webhookState = new SqlWebhookState(writer);
     this.auditLog = new SqlAuditLog(writer);
+    this.plans = new SqlPlans(writer);
   }
 
   /** PostgreSQL's active-instance lease (the service runs active or standby by it); null on SQLite. */
@@ -185,6 +188,24 @@ export class SqlStore implements Store {
 
   attachReason(input: { proposalRowId: number; telegramId: number; epoch: number; reason: string }): Promise<VoteRecord> {
     return this.proposals.attachReason(input);
+  }
+
+  // ---- compensation plans ----
+
+  recordPlan(input: NewPlan): Promise<StoredPlan> {
+    return this.plans.recordPlan(input);
+  }
+
+  latestPlan(lossEventId: string): Promise<StoredPlan | null> {
+    return this.plans.latestPlan(lossEventId);
+  }
+
+  latestPlanJson(lossEventId: string): Promise<string | null> {
+    return this.plans.latestPlanJson(lossEventId);
+  }
+
+  latestPlansForVault(vault: Address): Promise<ReadonlyMap<string, StoredPlan>> {
+    return this.plans.latestPlansForVault(vault);
   }
 
   // ---- loss events and the ledger ----

@@ -13,6 +13,7 @@ import type { CardRepository } from './cards.ts';
 import type { AcquiredLock, InstanceLockInfo } from './engine.ts';
 import type { IntentRepository } from './intents.ts';
 import type { LossLedgerRepository } from './loss-ledger.ts';
+import type { PlanRepository } from './plans.ts';
 import type { ProposalRepository } from './proposals.ts';
 import type { TimerRepository } from './timers.ts';
 import type { WebhookStateRepository } from './webhook-state.ts';
@@ -42,6 +43,7 @@ export type {
   VoteRecord,
   VoteResult,
 } from './proposals.ts';
+export type { NewPlan, PlanRepository, StoredPlan } from './plans.ts';
 export type { NewTimer, TimerKind, TimerRecord, TimerRepository } from './timers.ts';
 export type { RememberResult, WebhookDelivery, WebhookStateRepository } from './webhook-state.ts';
 
@@ -70,4 +72,5 @@ export interface Store
     CardRepository,
     TimerRepository,
     WebhookStateRepository,
-    AuditRepository {}
+    AuditRepository,
+    PlanRepository {}
