@@ -22,10 +22,10 @@ class Refusal extends Error {
 
 /** The modules `loss record` runs on, loaded by its action (not at `backstop --help`). */
 const modules = async () => {
-  const [kit, errors, reader, load, recording, storeErrors, keys, open, signer, config] = await Promise.all([
+  const [kit, errors, multi, load, recording, storeErrors, keys, open, signer, config, providers, ports] = await Promise.all([
     import('@solana/kit'),
     import('../chain/errors.ts'),
-    import('../chain/reader.ts'),
+    import('../chain/multi-rpc.ts'),
     import('../policy/load.ts'),
     import('../policy/loss-recording.ts'),
     import('../store/errors.ts'),
@@ -33,18 +33,22 @@ const modules = async () => {
     import('../store/open.ts'),
     import('../cosign/signer.ts'),
     import('../config.ts'),
+    import('../workflow/providers.ts'),
+    import('../workflow/ports.ts'),
   ]);
-  return { isAddress: kit.isAddress, ...errors, ...reader, ...load, ...recording, ...storeErrors, ...keys, ...open, ...signer, ...config };
+  return { isAddress: kit.isAddress, ...errors, ...multi, ...load, ...recording, ...storeErrors, ...keys, ...open, ...signer, ...config, ...providers, ...ports };
 };
 
 async function record(opts: LossRecordOptions, m: Awaited<ReturnType<typeof modules>>): Promise<void> {
-  const { isAddress, ChainReader, loadPolicyDir, policyForVault, verifyLossForRecording, loadAuditKey, pkcs11Settings, openStore, resolveDatabase } = m;
+  const { isAddress, openChain, parseRpcUrls, loadPolicyDir, policyForVault, verifyLossOnEveryProvider, SILENT_NOTIFIER, SILENT_LOG, loadAuditKey, pkcs11Settings, openStore, resolveDatabase } = m;
   for (const [flag, v] of [['--vault', opts.vault], ['--reserve', opts.reserve]] as const) {
     if (!isAddress(v)) throw new Refusal(2, `${flag} ${v} is not a base58 address`);
   }
   if (!/^(0|[1-9][0-9]*)$/.test(opts.vaultLoss)) throw new Refusal(2, `--vault-loss must be an integer amount in the underlying token's base units, got ${opts.vaultLoss}`);
   const rpcUrl = opts.rpc ?? process.env.SOLANA_RPC_URL;
   if (!rpcUrl) throw new Refusal(2, 'no RPC: pass --rpc URL or set SOLANA_RPC_URL');
+  // Several endpoints (comma-separated): the loss must verify alike on every one (issue 13 §4).
+  const chain = openChain(parseRpcUrls(rpcUrl, opts.rpc ? '--rpc' : 'SOLANA_RPC_URL'));
   const auditPath = process.env.AUDIT_KEYPAIR;
   if (!auditPath) throw new Refusal(2, 'AUDIT_KEYPAIR must name the audit keypair file: every store change is signed into the audit log');
   const policyDir = opts.policyDir ?? process.env.POLICY_DIR;
@@ -69,7 +73,7 @@ async function record(opts: LossRecordOptions, m: Awaited<ReturnType<typeof modu
     if (existing.some((e) => e.signature === opts.signature && e.reserve === reserve)) {
       throw new Refusal(1, `a loss event for ${opts.signature} on reserve ${reserve} is already recorded for vault ${vault}`);
     }
-    const verified = await verifyLossForRecording({ chain: new ChainReader({ rpcUrl }), vault, reserve, signature: opts.signature, vaultLoss: BigInt(opts.vaultLoss) });
+    const verified = await verifyLossOnEveryProvider({ chain, notifier: SILENT_NOTIFIER, log: SILENT_LOG }, { vault, reserve, signature: opts.signature, vaultLoss: BigInt(opts.vaultLoss) }, null);
     const event = await store.recordLossEvent({
       ...verified,
       slot: verified.slot ?? verified.evidence.readAtSlot,
@@ -95,7 +99,7 @@ export function registerLoss(program: Command): void {
     .requiredOption('--signature <sig>', 'the loss transaction signature')
     .requiredOption('--vault-loss <amount>', "declared vault loss, underlying token base units")
     .option('--note <text>', 'a note for the humans')
-    .option('--rpc <url>', 'Solana JSON-RPC (default SOLANA_RPC_URL)')
+    .option('--rpc <url>', 'Solana JSON-RPC, or several comma-separated that must agree (default SOLANA_RPC_URL)')
     .option('--database <db>', 'SQLite file or postgres:// URL (default DATABASE_URL, else ./data/backstop.db)')
     .option('--policy-dir <dir>', 'refuse a vault no policy covers (default POLICY_DIR when set)')
     .action(async (opts: LossRecordOptions) => {

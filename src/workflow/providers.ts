@@ -165,9 +165,9 @@ type LossInput = Omit<Parameters<typeof verifyLossForRecording>[0], 'chain'>;
  * forgiven amount, loss slot and vault cTokens at the loss; the reserve's cToken supply is read at
  * each provider's current slot and moves with deposits, so the largest is kept (it credits the
  * least). A provider that cannot answer is `ChainUnavailable`; a provider that refuses while
- * another verifies is a `LossUnverifiable` naming both, alerted in the chat.
+ * another verifies is a `LossUnverifiable` naming both, alerted in the chat (`chatId`; null: the CLI, no chat).
  */
-export async function verifyLossOnEveryProvider(deps: ProviderDeps, input: LossInput, chatId: number): Promise<VerifiedLoss> {
+export async function verifyLossOnEveryProvider(deps: ProviderDeps, input: LossInput, chatId: number | null): Promise<VerifiedLoss> {
   const providers = rpcProviders(deps.chain);
   if (providers === null) return verifyLossForRecording({ ...input, chain: deps.chain });
   const each = await Promise.allSettled(providers.map((p) => verifyLossForRecording({ ...input, chain: p.chain })));
@@ -186,7 +186,7 @@ export async function verifyLossOnEveryProvider(deps: ProviderDeps, input: LossI
   const disagree = async (what: string): Promise<never> => {
     const text = `the RPC providers disagree on loss ${input.signature} of vault ${input.vault}: ${what}`;
     deps.log.error({ vault: input.vault, signature: input.signature, disagreement: what }, 'the RPC providers disagree on a loss: nothing recorded');
-    await deps.notifier.alert(chatId, `⚠️ ${text}. Nothing was recorded. Check the provider that differs (or remove it from SOLANA_RPC_URL), then record the loss again.`);
+    if (chatId !== null) await deps.notifier.alert(chatId, `⚠️ ${text}. Nothing was recorded. Check the provider that differs (or remove it from SOLANA_RPC_URL), then record the loss again.`);
     throw new LossUnverifiable(`${text}; nothing was recorded: check the provider that differs, then record it again`);
   };
   if (refused.length > 0) {
