@@ -266,6 +266,7 @@ function conditionsOf(loaded: LoadedPolicy, farmAddress: Address, checks: readon
   const out = new Map<string, Condition>();
   for (const c of checks) {
     if (c.outcome === 'pass') continue;
+    if (c.facts['dependsOn'] !== undefined) continue; // one cause, one alert: the check it depends on says it
     if (c.id === 'pool-depth' && c.outcome === 'warn') {
       out.set('depth', { fingerprint: 'below', about: 'pool depth', raise: `Insurance Pool of ${name} is below its minimum depth: ${c.evidence}.${c.fix ? ` Fix: ${c.fix}.` : ''}` });
       continue;

@@ -150,6 +150,16 @@ describe('guardian: a check changes outcome', () => {
     expect(events.filter((e) => e.key === 'check:withdraw-authority').map((e) => e.event)).toEqual(['raised', 'cleared']);
   });
 
+  it('a first-loss farm that disappears is said once, as flc-farm, not once per check that needs it', async () => {
+    await world();
+    await settle();
+    w.harness.setAccount(healthyVault({ firstLossCapitalFarm: SANDBOX.outsider }));
+    await settle();
+    const keys = (await guardianEntries()).map((e) => e.payload as { event: string; key?: string }).filter((e) => e.event === 'raised').map((e) => e.key);
+    expect(keys).toEqual(['check:flc-farm', 'check:policy']);
+    expect(w.alerts.filter((a) => a.includes('flc-farm is fail'))).toHaveLength(1);
+  });
+
   it('whitelisted flags turned off: a warning raised once, cleared once', async () => {
     await world();
     await settle();

@@ -89,10 +89,15 @@ export function unreadable(read: Read<unknown>, what: string): { outcome: 'fail'
   return { outcome: 'unknown', evidence: `${what} could not be read: ${read.error}` };
 }
 
+/** Facts of a result that is `unknown` only because `flc-farm` is not `pass` (the guardian says that once, as flc-farm). */
+export const DEPENDS_ON_FLC_FARM: PoolFacts = { dependsOn: 'flc-farm' };
+
 /** The farm, or the `unknown` result a farm check gives without it (flc-farm says why). */
 export function withFarm(ctx: PoolContext, id: PoolCheckId): { farm: FarmState; vault: VaultState } | PoolCheck {
-  if (ctx.vault.status !== 'ok') return check(id, 'unknown', `needs the kvault ${ctx.target.vault} (see flc-farm)`);
-  if (ctx.farm === null || ctx.farm.status !== 'ok') return check(id, 'unknown', `needs the vault's first-loss farm${ctx.farmAddress ? ` ${ctx.farmAddress}` : ''} (see flc-farm)`);
+  if (ctx.vault.status !== 'ok') return check(id, 'unknown', `needs the kvault ${ctx.target.vault} (see flc-farm)`, null, DEPENDS_ON_FLC_FARM);
+  if (ctx.farm === null || ctx.farm.status !== 'ok') {
+    return check(id, 'unknown', `needs the vault's first-loss farm${ctx.farmAddress ? ` ${ctx.farmAddress}` : ''} (see flc-farm)`, null, DEPENDS_ON_FLC_FARM);
+  }
   return { farm: ctx.farm.value, vault: ctx.vault.value };
 }
 

@@ -1,8 +1,8 @@
-import { check, type PoolCheck, type PoolContext } from './context.ts';
+import { check, DEPENDS_ON_FLC_FARM, type PoolCheck, type PoolContext } from './context.ts';
 
 /** `whitelisted-reserves`: both whitelisted-only flags on the vault (off is a warning: best practice, and Kamino's UI needs them). */
 export function whitelistedReservesCheck(ctx: PoolContext): PoolCheck {
-  if (ctx.vault.status !== 'ok') return check('whitelisted-reserves', 'unknown', `needs the kvault ${ctx.target.vault} (see flc-farm)`);
+  if (ctx.vault.status !== 'ok') return check('whitelisted-reserves', 'unknown', `needs the kvault ${ctx.target.vault} (see flc-farm)`, null, DEPENDS_ON_FLC_FARM);
   const v = ctx.vault.value;
   const allocations = v.allowAllocationsInWhitelistedReservesOnly !== 0;
   const invest = v.allowInvestInWhitelistedReservesOnly !== 0;
