@@ -137,7 +137,7 @@ export async function httpBench(): Promise<BenchRow[]> {
 const SETTLE_MS = 12_000;
 
 /** Memory of the production service process (`bin/backstop.js start` in a child), after start-up and after a load. */
-async function serviceRss(): Promise<BenchRow[]> {
+export async function serviceRss(): Promise<BenchRow[]> {
   const service = await startServiceProcess(process.env.BENCH_SERVICE_NODE_OPTIONS !== undefined ? { nodeOptions: process.env.BENCH_SERVICE_NODE_OPTIONS } : {});
   try {
     const started = service.rssMb();

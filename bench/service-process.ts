@@ -1,6 +1,6 @@
 /**
  * The real production service in a child process, for measuring ITS memory (not the bench's):
- * `bin/backstop.js start` executed as deployed (`npx backstop start`), configured through the environment with fresh
+ * `bin/backstop.js start` executed as deployed (`npx backstop start`, the compiled CLI of bench/compiled.ts), configured through the environment with fresh
  * keys, a policy with no sandbox address, a SQLite database in a temp dir, a Telegram stub on
  * 127.0.0.1 (getMe, setMyCommands, deleteWebhook, empty getUpdates) and an RPC URL that refuses
  * connections (the poller backs off; nothing here needs the chain).
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Ed25519Keypair, writeKeypairFile } from '../src/store/keys.ts';
+import { compiledTree } from './compiled.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const BASE58_ADDRESS = /\b[1-9A-HJ-NP-Za-km-z]{32,44}\b/g;
@@ -91,7 +92,7 @@ export async function startServiceProcess(options: { nodeOptions?: string } = {}
     ...(options.nodeOptions !== undefined ? { NODE_OPTIONS: options.nodeOptions } : {}),
   };
   // Executed as a program (not `node bin/backstop.js`) so its shebang's V8 flags apply, as under npx.
-  const child: ChildProcess = spawn(join(REPO, 'bin/backstop.js'), ['start'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(join(compiledTree(), 'bin/backstop.js'), ['start'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => void (stderr += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -104,6 +105,7 @@ export async function startServiceProcess(options: { nodeOptions?: string } = {}
       resolve((JSON.parse(line) as { url: string }).url.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1'));
     });
   });
+  if (stderr.includes('dist/ is missing or older than src/')) throw new Error('the service ran the TypeScript sources, not the compiled CLI');
   const pid = child.pid!;
   return {
     url,

@@ -27,15 +27,31 @@ export function requestHash(method: string, path: string, body: Buffer): string 
 
 export type StoredAnswer = { readonly status: number; readonly body: string };
 
-/** Stored answers kept in memory as well (they never change once stored; one instance per database). */
-const CACHE_ENTRIES = 10_000;
+/**
+ * Stored answers kept in memory as well (they never change once stored; one instance per database):
+ * at most this many, and at most this many bytes of keys and bodies (a 2xx body can be kilobytes),
+ * least recently used first out. The store answers the rest for the whole window.
+ */
+export const CACHE_LIMITS = { entries: 2_000, bytes: 2 * 1024 * 1024 } as const;
+
+type CacheEntry = { hash: string; answer: StoredAnswer; at: Date; bytes: number };
 
 /** Looks up and stores answers; one request per (source, key) at a time. */
 export class IdempotencyStore {
   private readonly inFlight = new Set<string>();
-  private readonly cache = new Map<string, { hash: string; answer: StoredAnswer; at: Date }>();
+  private readonly cache = new Map<string, CacheEntry>();
+  private cacheBytes = 0;
 
-  constructor(private readonly store: Store, private readonly clock: () => Date) {}
+  constructor(
+    private readonly store: Pick<Store, 'getDelivery' | 'storeDelivery'>,
+    private readonly clock: () => Date,
+    private readonly limits: { readonly entries: number; readonly bytes: number } = CACHE_LIMITS,
+  ) {}
+
+  /** What the in-memory cache holds (entries, and bytes of keys and bodies). */
+  cacheSize(): { entries: number; bytes: number } {
+    return { entries: this.cache.size, bytes: this.cacheBytes };
+  }
 
   /**
    * The stored answer for the same request, or null when none is stored (or it is older than the
@@ -44,11 +60,16 @@ export class IdempotencyStore {
   async lookup(source: string, key: string, hash: string): Promise<StoredAnswer | null> {
     const id = `${source}\n${key}`;
     let stored = this.cache.get(id);
-    if (!stored) {
+    if (stored) {
+      // Most recently used last: the Map's order is the eviction order.
+      this.cache.delete(id);
+      this.cache.set(id, stored);
+    } else {
       const row = await this.store.getDelivery(source, key);
       if (row) stored = this.remember(id, { hash: row.bodyHash, answer: { status: row.statusCode, body: row.responseBody }, at: row.at });
     }
-    if (stored && this.clock().getTime() - stored.at.getTime() <= IDEMPOTENCY_WINDOW_MS) {
+    if (stored && this.clock().getTime() - stored.at.getTime() > IDEMPOTENCY_WINDOW_MS) this.forget(id);
+    else if (stored) {
       if (stored.hash !== hash) {
         throw new HttpError(422, 'idempotency-key-reused', 'this Idempotency-Key was used for a different request; use a new key');
       }
@@ -80,12 +101,26 @@ export class IdempotencyStore {
       at,
     });
     // Re-read rather than assume: an earlier answer under this key (another process, a race) wins.
-    this.cache.delete(`${input.source}\n${input.key}`);
+    this.forget(`${input.source}\n${input.key}`);
   }
 
-  private remember(id: string, entry: { hash: string; answer: StoredAnswer; at: Date }) {
-    if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
+  private remember(id: string, value: { hash: string; answer: StoredAnswer; at: Date }): CacheEntry {
+    // UTF-16 strings: two bytes a character, near enough for a bound.
+    const entry = { ...value, bytes: 2 * (id.length + value.hash.length + value.answer.body.length) + 64 };
+    this.forget(id);
+    if (entry.bytes > this.limits.bytes) return entry; // answered, not kept
+    while (this.cache.size > 0 && (this.cache.size >= this.limits.entries || this.cacheBytes + entry.bytes > this.limits.bytes)) {
+      this.forget(this.cache.keys().next().value as string);
+    }
     this.cache.set(id, entry);
+    this.cacheBytes += entry.bytes;
     return entry;
+  }
+
+  private forget(id: string): void {
+    const entry = this.cache.get(id);
+    if (entry === undefined) return;
+    this.cache.delete(id);
+    this.cacheBytes -= entry.bytes;
   }
 }

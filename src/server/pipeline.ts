@@ -14,7 +14,7 @@ import { forLog } from '../util/text.ts';
 import type { Log } from '../workflow/ports.ts';
 import { authenticate, authorize, targetPolicy, type Caller, type SourceDirectory, type WebhookAction } from './auth.ts';
 import { readRawBody } from './body.ts';
-import { errorBody, HttpError, isFinal, toHttpError } from './errors.ts';
+import { errorBody, HttpError, isFinal, RETRY_AFTER_SECONDS, toHttpError } from './errors.ts';
 import { idempotencyKeyOf, requestHash, type IdempotencyStore } from './idempotency.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -170,6 +170,10 @@ export class SignedPipeline {
     }
     try {
       if (caller && isFinal(status)) await this.recordFinal({ caller, status, code: failure?.code ?? 'ok', path, method: req.method, requestId, replay, claimedKey, text });
+    } catch (err) {
+      // The answer's audit entry and replay record are not durable, so the answer is not given (SPEC §6: 503).
+      d.log.warn({ requestId, source: caller?.source, status, err: (err as Error).name }, 'could not record a final answer in the audit log; answered 503');
+      failure = new HttpError(503, 'store-unavailable', 'the database is unavailable; retry later', undefined, RETRY_AFTER_SECONDS);
     } finally {
       if (signatureClaimed && caller) this.inFlightSignatures.delete(caller.signature);
       if (claimedKey && caller) d.idempotency.release(caller.source, claimedKey.key);
@@ -178,7 +182,7 @@ export class SignedPipeline {
     else sendJsonText(res, status, text);
   }
 
-  /** One audit entry and one replay record per final answer; the idempotency record when keyed. Never changes the answer. */
+  /** One audit entry and one replay record per final answer (throws when they cannot be written); the idempotency record when keyed. */
   private async recordFinal(input: {
     caller: Caller;
     status: number;
@@ -196,14 +200,14 @@ export class SignedPipeline {
       ...(input.claimedKey ? { idempotencyKey: input.claimedKey.key, bodyHash: input.claimedKey.hash } : {}),
     };
     const type = status < 300 ? 'webhook.accepted' : 'webhook.refused';
+    if (input.replay) await this.deps.store.appendAudit(type, payload);
+    else await this.deps.store.rememberSignature({ signature: caller.signature, at: this.deps.clock(), note: { type, payload } });
     try {
-      if (input.replay) await this.deps.store.appendAudit(type, payload);
-      else await this.deps.store.rememberSignature({ signature: caller.signature, at: this.deps.clock(), note: { type, payload } });
       if (input.claimedKey) {
         await this.deps.idempotency.save({ source: caller.source, key: input.claimedKey.key, hash: input.claimedKey.hash, answer: { status, body: input.text } });
       }
     } catch (err) {
-      this.deps.log.warn({ requestId, source: caller.source, status, err: (err as Error).name }, 'could not record a final answer (replay memory / idempotency)');
+      this.deps.log.warn({ requestId, source: caller.source, status, err: (err as Error).name }, 'could not store a final answer for its Idempotency-Key');
     }
   }
 }

@@ -13,6 +13,9 @@ export interface RateLimitOptions {
   readonly nowMs?: () => number;
 }
 
+/** How often buckets that have refilled are dropped (a full bucket is the same as none). */
+const SWEEP_MS = 60_000;
+
 export type RateDecision = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
 
 export class RateLimiter {
@@ -20,16 +23,24 @@ export class RateLimiter {
   private readonly perSecond: number;
   private readonly nowMs: () => number;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private sweptAt: number;
 
   constructor(options: RateLimitOptions = {}) {
     this.burst = options.burst ?? 60;
     this.perSecond = options.perSecond ?? 10;
     this.nowMs = options.nowMs ?? (() => performance.now());
+    this.sweptAt = this.nowMs();
+  }
+
+  /** Buckets held (sources seen recently enough not to have refilled). */
+  size(): number {
+    return this.buckets.size;
   }
 
   /** Takes one token from `key`'s bucket. */
   take(key: string): RateDecision {
     const now = this.nowMs();
+    if (now - this.sweptAt >= SWEEP_MS) this.sweep(now);
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
     bucket.at = now;
@@ -39,5 +50,10 @@ export class RateLimiter {
       return { ok: true };
     }
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)) };
+  }
+
+  private sweep(now: number): void {
+    this.sweptAt = now;
+    for (const [key, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
   }
 }

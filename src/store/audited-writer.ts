@@ -19,6 +19,16 @@ export interface AuditNote {
 /** The entry a mutation appends, or null when it changed nothing. */
 export type AuditedChange = { readonly type: string; readonly payload: { readonly [key: string]: JsonInput } } | null;
 
+/** A grouped mutation waiting for the next batch. */
+interface Grouped {
+  readonly fn: (tx: SqlConn) => Promise<{ value: unknown; audit: AuditedChange }>;
+  readonly resolve: (outcome: { value: unknown; entry: AuditEntry | null }) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** At most this many grouped mutations share one transaction. */
+const MAX_BATCH = 256;
+
 export interface AuditedWriterOptions {
   /** Signs audit entries; without it the store is read-only. */
   readonly auditKey?: AuditSigner;
@@ -36,8 +46,11 @@ export class AuditedWriter {
   readonly signer: AuditSigner | undefined;
   readonly now: () => Date;
   private readonly headFile: string | undefined;
-  private readonly anchor: { readonly file: string; readonly database: string } | undefined;
+  /** Public so the audit repository can hold the log to its anchor before anything is signed. */
+  readonly anchor: { readonly file: string; readonly database: string } | undefined;
   private readonly warn: (message: string) => void;
+  private readonly queued: Grouped[] = [];
+  private batching = false;
 
   constructor(
     readonly engine: SqlEngine,
@@ -64,16 +77,77 @@ export class AuditedWriter {
     return value;
   }
 
-  /** Appends a standalone audit entry in its own transaction (refusals, alerts). */
+  /**
+   * As `mutate` (no locks), but group-committed: the mutations queued while a batch commits share the
+   * next transaction, each in a savepoint with its entry appended in queue order, so many requests
+   * pay for one commit, one head and one anchor write. Each resolves once its batch is durable; when
+   * the batch fails, every mutation in it is rejected and none of them is written. One that fails
+   * on its own is rolled back to its savepoint and rejected alone.
+   */
+  mutateGrouped<T>(fn: (tx: SqlConn) => Promise<{ value: T; audit: AuditedChange }>): Promise<T> {
+    return this.enqueue(fn).then((r) => r.value as T);
+  }
+
+  /** Appends a standalone audit entry (refusals, alerts), group-committed with others. */
   async appendAlone(type: string, payload: { readonly [key: string]: JsonInput }): Promise<AuditEntry> {
-    const signer = this.signer;
-    if (signer === undefined) throw new ReadOnlyStore();
-    let entry: AuditEntry | null = null;
-    await this.engine.transaction(async (tx) => {
-      entry = await this.append(tx, signer, type, payload);
+    const r = await this.enqueue(async () => ({ value: undefined, audit: { type, payload } }));
+    return r.entry!;
+  }
+
+  private enqueue(fn: Grouped['fn']): Promise<{ value: unknown; entry: AuditEntry | null }> {
+    if (this.signer === undefined) return Promise.reject(new ReadOnlyStore());
+    return new Promise((resolve, reject) => {
+      this.queued.push({ fn, resolve, reject });
+      if (!this.batching) this.startBatches();
     });
-    this.writeHead(entry!);
-    return entry!;
+  }
+
+  private startBatches(): void {
+    this.batching = true;
+    // After the current turn, so the requests that arrived with this one share its batch.
+    setImmediate(() => {
+      void (async () => {
+        try {
+          while (this.queued.length > 0) await this.commitBatch(this.queued.splice(0, MAX_BATCH));
+        } finally {
+          this.batching = false;
+          if (this.queued.length > 0) this.startBatches();
+        }
+      })();
+    });
+  }
+
+  private async commitBatch(batch: readonly Grouped[]): Promise<void> {
+    const signer = this.signer!;
+    const outcomes: ({ ok: true; value: unknown; entry: AuditEntry | null } | { ok: false; err: unknown })[] = [];
+    try {
+      await this.engine.transaction(async (tx) => {
+        outcomes.length = 0;
+        for (const m of batch) {
+          await tx.exec('SAVEPOINT grouped');
+          try {
+            const r = await m.fn(tx);
+            const entry = r.audit === null ? null : await this.append(tx, signer, r.audit.type, r.audit.payload);
+            await tx.exec('RELEASE SAVEPOINT grouped');
+            outcomes.push({ ok: true, value: r.value, entry });
+          } catch (err) {
+            await tx.exec('ROLLBACK TO SAVEPOINT grouped');
+            await tx.exec('RELEASE SAVEPOINT grouped');
+            outcomes.push({ ok: false, err });
+          }
+        }
+      });
+    } catch (err) {
+      for (const m of batch) m.reject(err);
+      return;
+    }
+    const head = outcomes.reduce<AuditEntry | null>((last, o) => (o.ok && o.entry !== null ? o.entry : last), null);
+    if (head !== null) this.writeHead(head);
+    batch.forEach((m, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) m.resolve({ value: o.value, entry: o.entry });
+      else m.reject(o.err);
+    });
   }
 
   private async append(tx: SqlConn, signer: AuditSigner, type: string, payload: { readonly [key: string]: JsonInput }): Promise<AuditEntry> {

@@ -53,7 +53,8 @@ export class SqlWebhookState implements WebhookStateRepository {
   }
 
   async rememberSignature(input: { signature: string; at: Date; note?: AuditNote }): Promise<RememberResult> {
-    return this.w.mutate(async (tx) => {
+    // Group-committed: a burst of authenticated refusals shares transactions (audited-writer.ts).
+    return this.w.mutateGrouped(async (tx) => {
       const n = await tx.run('INSERT INTO replayed_signatures (signature, at) VALUES ($1, $2) ON CONFLICT (signature) DO NOTHING', [input.signature, iso(input.at)]);
       if (n === 0) return { value: 'replayed' as RememberResult, audit: null };
       return { value: 'new' as RememberResult, audit: { type: input.note?.type ?? 'webhook.signature', payload: { ...input.note?.payload, signature: input.signature } } };
