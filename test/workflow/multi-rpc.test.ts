@@ -18,12 +18,15 @@ import { ChainCoSigner } from '../../src/cosign/cosigner.ts';
 import { LossUnverifiable } from '../../src/policy/loss-recording.ts';
 import { PolicyRegistry } from '../../src/policy/registry.ts';
 import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
-import { PENDING_AMOUNT, proposalAccounts, sandboxLoss } from '../../src/sandbox/fixtures/scenario.ts';
+import { examplePolicy, PENDING_AMOUNT, proposalAccounts, sandboxLoss, scenarioFacts, type ScenarioOptions } from '../../src/sandbox/fixtures/scenario.ts';
+import { vaultAccount, vaultStateFields } from '../../src/sandbox/fixtures/kvault.ts';
+import { decide } from '../../src/policy/engine.ts';
 import { withdrawalInstructions } from '../../src/sandbox/fixtures/squads.ts';
 import { escrowAccount } from '../../src/sandbox/fixtures/token.ts';
 import { SANDBOX } from '../../src/sandbox/seeds.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Notifier } from '../../src/workflow/ports.ts';
+import { combineDecisions } from '../../src/workflow/providers.ts';
 import { pollOnce, signingStep } from '../../src/workflow/watch.ts';
 import { Workflow } from '../../src/workflow/workflow.ts';
 import { approvedProposal, AUDIT_KEY, cardNotifier, COSIGNER, FEE_PAYER, loadedPolicy, MemoryLog, NOW, recordLoss, seedChain, type World } from '../cosign/support.ts';
@@ -199,5 +202,40 @@ describe('recording a loss on every provider', () => {
     expect(event.evidence.vaultCTokens).toBeGreaterThan(0n);
     expect(await w.store.listLossEvents()).toHaveLength(1);
     expect(w.alerts).toEqual([]);
+  });
+});
+
+describe('combining the providers’ decisions (pure)', () => {
+  const at = new Date('2026-12-01T10:00:00Z');
+  const decided = (provider: string, o: ScenarioOptions = {}) => {
+    const facts = scenarioFacts(o);
+    return { provider, fresh: { facts, ...decide(facts, examplePolicy(), at), now: at } };
+  };
+
+  it('all allow alike: the one valued highest is kept, so the reservation covers every view; no disagreement', () => {
+    const richer = vaultAccount({ tokenAvailable: vaultStateFields().tokenAvailable * 2n });
+    const [a, b] = [decided('https://a'), decided('https://b', { accounts: [richer] })];
+    expect(a.fresh.decision.allowed && b.fresh.decision.allowed).toBe(true);
+    expect(b.fresh.summary.value!).toBeGreaterThan(a.fresh.summary.value!);
+    for (const order of [[a, b], [b, a]]) {
+      const c = combineDecisions(order);
+      expect(c.disagreement).toBeNull();
+      expect(c.fresh.summary.value).toBe(b.fresh.summary.value);
+    }
+  });
+
+  it('the same denial everywhere stays that denial, unalerted; a different loss evidence is unknown on loss-event', () => {
+    const [a, b] = [decided('https://a', { remove: [SANDBOX.escrow] }), decided('https://b', { remove: [SANDBOX.escrow] })];
+    const same = combineDecisions([a, b]);
+    expect(same.disagreement).toBeNull();
+    expect(same.fresh.decision).toEqual(a.fresh.decision);
+
+    const reserved = { lossEventId: sandboxLoss().event.id, proposal: 'other:1', amount: 1_000_000n, state: 'reserved' as const, at: new Date('2026-11-30T10:00:00Z') };
+    const c = combineDecisions([decided('https://a'), decided('https://b', { ledger: [reserved] })]);
+    expect(c.fresh.decision.allowed).toBe(false);
+    const loss = c.fresh.decision.rules.find((r) => r.id === 'loss-event')!;
+    expect(loss.outcome).toBe('unknown');
+    expect(loss.reason).toContain('https://b events');
+    expect(c.disagreement).not.toBeNull();
   });
 });
