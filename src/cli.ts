@@ -2,7 +2,8 @@
  * The `backstop` command line. Each command lives in `src/cli/<command>.ts` and registers itself here.
  * Exit codes (SPEC §8): 0 ok, 1 a finding or refusal, 2 bad arguments or unreadable input, RPC or database.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
+import { BackstopCommand } from './cli/command.ts';
 import { registerDemo } from './cli/demo.ts';
 import { registerEvaluate } from './cli/evaluate.ts';
 import { registerInit } from './cli/init.ts';
@@ -20,7 +21,7 @@ import { registerAudit } from './cli/audit.ts';
 export const EXIT = { ok: 0, finding: 1, usage: 2 } as const;
 
 export function buildProgram(): Command {
-  const program = new Command('backstop')
+  const program = new BackstopCommand('backstop')
     .description('Policy-checked co-signer for Kamino Insurance Pool emergency withdrawals')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

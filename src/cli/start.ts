@@ -110,6 +110,18 @@ export function portProblem(err: unknown, roles: ReadonlyMap<number, string> = n
   return null;
 }
 
+/**
+ * The environment with `--port` applied as PORT (configuration comes from the environment; the flag
+ * is a spelling of it). A --port that disagrees with a set PORT is refused rather than one chosen.
+ */
+export function withPortOption(env: NodeJS.ProcessEnv, port: string | undefined, Refusal: new (message: string) => Error): NodeJS.ProcessEnv {
+  if (port === undefined) return env;
+  if (!/^[0-9]+$/.test(port) || Number(port) > 65535) throw new Refusal(`--port takes a port number (0 picks free ones), got "${port}"; it sets PORT`);
+  const set = env.PORT?.trim();
+  if (set && Number(set) !== Number(port)) throw new Refusal(`--port ${port} and PORT=${set} disagree: --port sets PORT, so give one of them`);
+  return { ...env, PORT: port };
+}
+
 /** `backstop start`: production with configuration, else the sandbox (SPEC §9). Runs until SIGINT/SIGTERM. */
 export function registerStart(program: Command): void {
   program
@@ -117,12 +129,13 @@ export function registerStart(program: Command): void {
     .description('run the service: production with configuration, else the sandbox of SPEC §9')
     .option('--sandbox', 'run the sandbox even when configuration is present')
     .option('--data-dir <dir>', 'sandbox data directory (default ./data/sandbox)')
-    .action(async (opts: { sandbox?: boolean; dataDir?: string }) => {
+    .option('--port <n>', 'the HTTP API port: the same as setting PORT (0 picks free ones)')
+    .action(async (opts: { sandbox?: boolean; dataDir?: string; port?: string }) => {
       let running: { stop(): Promise<void> };
       let roles = new Map<number, string>();
       const { readConfig, ConfigError, KeyFileError, Pkcs11KeyError, CosignerKeyMismatch, InstanceLocked, SchemaTooNew, StoreUnavailable } = await modules();
       try {
-        const config = readConfig(process.env, { sandbox: opts.sandbox === true });
+        const config = readConfig(withPortOption(process.env, opts.port, ConfigError), { sandbox: opts.sandbox === true });
         roles = portRoles(config.mode, config.port);
         running = config.mode === 'sandbox' ? await startSandboxMode(config, opts.dataDir) : await startProduction(config);
       } catch (err) {

@@ -59,6 +59,8 @@ export interface SandboxInfo {
     readonly notes: readonly string[];
   };
   readonly webhookSource: { readonly id: string; readonly keypair: string };
+  /** This run's audit keypair file: CLI commands on the sandbox's store verify and sign with it. */
+  readonly audit: { readonly keypair: string };
   readonly telegram: {
     readonly apiRoot: string;
     readonly botToken: string;
@@ -295,6 +297,7 @@ async function startLocked(options: {
       ...(world.rehearsal ? { rehearsal: world.rehearsal } : {}),
       ...(world.misconfiguredVault ? { misconfiguredVault: world.misconfiguredVault } : {}),
       webhookSource: { id: 'sandbox', keypair: rel(webhookKeyFile) },
+      audit: { keypair: rel(join(dataDir, 'audit-keypair.json')) },
       telegram: {
         apiRoot,
         botToken: SANDBOX_BOT_TOKEN,
