@@ -101,11 +101,14 @@ export class PgLease implements LeaseControl {
   }
 
   /**
-   * Takes the lease when there is none or it has expired on the database's clock (token + 1), under
-   * a short lock timeout: an old leader's open write transaction delays it, never blocks it for good.
+   * Takes the lease when there is none or it has expired on the database's clock (token + 1). A
+   * live lease is seen without locking anything (standbys ask often); the takeover itself waits
+   * for an old leader's open write transaction under a short lock timeout, never for good.
    */
   async tryActivate(): Promise<AcquiredLock | null> {
     if (this.active) return { tookOverFrom: null };
+    const previous = await this.current();
+    if (previous?.live) return null;
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -116,12 +119,6 @@ export class PgLease implements LeaseControl {
     try {
       await client.query('BEGIN');
       await client.query(`SET LOCAL lock_timeout = '${Math.max(100, Math.floor(this.timings.ttlMs / 2))}ms'`);
-      const before = (await client.query(`${SELECT_ROW} FOR UPDATE`)).rows[0];
-      const previous = before ? toRow(before) : null;
-      if (previous?.live) {
-        await client.query('ROLLBACK');
-        return null;
-      }
       const { rows } = await client.query(
         `INSERT INTO lease (name, holder, token, expires_at) VALUES ('active', $1, 1, clock_timestamp() + $2 * interval '1 millisecond')
          ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, token = lease.token + 1, expires_at = EXCLUDED.expires_at
@@ -130,7 +127,7 @@ export class PgLease implements LeaseControl {
         [this.holder, this.timings.ttlMs],
       );
       await client.query('COMMIT');
-      if (rows.length === 0) return null;
+      if (rows.length === 0) return null; // renewed, or taken by another standby, meanwhile
       this.held = String(rows[0]!.token);
       this.mode = 'active';
       this.lost = null;
@@ -140,7 +137,7 @@ export class PgLease implements LeaseControl {
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
-      // Another instance's takeover (or an old leader's write) holds the row: not this round.
+      // An old leader's open write transaction (or another takeover) holds the row: not this round.
       if ((err as { code?: unknown }).code === '55P03') return null;
       broken = broken || this.translate(err) instanceof StoreUnavailable;
       throw this.translate(err);
