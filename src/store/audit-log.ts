@@ -1,4 +1,5 @@
 /** The audit log as a repository: standalone entries, reads, the head, and the verified chain (SPEC §8). */
+import { readAnchor, type AuditAnchorRecord } from './anchor.ts';
 import { verifyAudit, type AuditEntry, type AuditHead, type JsonInput, type JsonValue } from './audit.ts';
 import type { AuditedWriter } from './audited-writer.ts';
 import type { Row } from './engine.ts';
@@ -33,7 +34,17 @@ export class SqlAuditLog implements AuditRepository {
   async verifiedAuditEntries(): Promise<AuditEntry[]> {
     if (this.w.signer === undefined) throw new ReadOnlyStore();
     const entries = await this.auditEntries();
-    const verdict = verifyAudit({ entries, publicKey: this.w.signer.publicKeyBytes });
+    // Held to the anchor outside the database: a log cut at its tail, or an older head put back, signs nothing.
+    let anchor: AuditAnchorRecord | null = null;
+    try {
+      anchor = this.w.anchor ? readAnchor(this.w.anchor.file) : null;
+    } catch (err) {
+      throw new AuditChainBroken(0, (err as Error).message);
+    }
+    if (anchor?.diverged) {
+      throw new AuditChainBroken(anchor.diverged.seq, `a head that forks from the anchor at entry ${anchor.seq} was written (${anchor.diverged.at}): the log was cut and rewritten`);
+    }
+    const verdict = verifyAudit({ entries, publicKey: this.w.signer.publicKeyBytes, ...(anchor ? { head: anchor } : {}) });
     if (!verdict.ok) throw new AuditChainBroken(verdict.seq, verdict.message);
     return entries;
   }

@@ -120,6 +120,20 @@ describe('signing trusts the signed audit log, not the state column (finding 3)'
   });
 });
 
+describe('signing holds the log to its anchor (finding 4)', () => {
+  it('a log cut at its tail (entries deleted in the database) signs nothing, though the chain that is left verifies', async () => {
+    await w.recordLoss();
+    const row = await w.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    await approveAll(row.rowId);
+    const head = (await w.store.auditHead())!;
+    await sql(`DELETE FROM audit_log WHERE seq > $1`, [head.seq - 3]);
+    await pollOnce(w.wf);
+    expect(await state(row.id)).toBe('approved');
+    expect(w.cosigner.sent).toEqual([]);
+    expect(w.alerts.join('\n')).toMatch(/audit log does not verify at entry \d+: .*(removed from the end|cut and rewritten)/);
+  });
+});
+
 describe('a webhook cannot blind the poller (finding 5)', () => {
   it('refuses an index above the multisig’s transaction_index (404, nothing stored) and 503 when the multisig cannot be read', async () => {
     await expect(w.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 18446744073709551615n })).rejects.toMatchObject({ kind: 'not-found', code: 'unknown-transaction' });
