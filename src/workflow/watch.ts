@@ -182,6 +182,17 @@ async function refuseSigning(wf: Workflow, row: ProposalRecord, loaded: LoadedPo
   await wf.notifier.alert(loaded.policy.telegram.chatId, `⚠️ backstop did not sign ${row.id}: ${reason}. Nothing was sent. Check the proposal with /status ${row.id} and the audit log with \`backstop audit verify\`.`);
 }
 
+/** Signs and stores the intent; a co-signer refusal (e.g. the pre-sign simulation) is said once and signs nothing. */
+async function prepareOrRefuse(wf: Workflow, row: ProposalRecord, loaded: LoadedPolicy, decision: Decision): Promise<IntentRecord | null> {
+  try {
+    return await wf.cosigner.prepareApproval({ row, policy: loaded, decision });
+  } catch (err) {
+    if (!(err instanceof SigningRefused)) throw err;
+    await refuseSigning(wf, row, loaded, err.reason);
+    return null;
+  }
+}
+
 /**
  * `approved` → `signing` (SPEC §2 state table): only once the curator has voted on-chain, no Reject
  * hold is active, and a fresh decision allows it with the digest and revision the humans approved.
@@ -228,13 +239,8 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
       await wf.cosigner.send(stored);
       return;
     }
-    let intent: IntentRecord;
-    try {
-      intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision });
-    } catch (err) {
-      if (err instanceof SigningRefused) return refuseSigning(wf, current, loaded, err.reason);
-      throw err;
-    }
+    const intent = await prepareOrRefuse(wf, current, loaded, decision);
+    if (!intent) return;
     const next = await lock.transition(current, 'signing', 'chain', { decision: decision.id, intent: intent.signature, kind: intent.kind });
     await wf.anchor?.publish(`${current.id} signing`);
     await wf.notifier.proposalChanged(next.rowId);
@@ -317,13 +323,8 @@ async function resign(wf: Workflow, lock: ProposalLock, current: ProposalRecord)
     case 'go':
       break;
   }
-  let intent: IntentRecord;
-  try {
-    intent = await wf.cosigner.prepareApproval({ row: current, policy: loaded, decision: check.decision });
-  } catch (err) {
-    if (err instanceof SigningRefused) return refuseSigning(wf, current, loaded, err.reason);
-    throw err;
-  }
+  const intent = await prepareOrRefuse(wf, current, loaded, check.decision);
+  if (!intent) return;
   await wf.anchor?.publish(`${current.id} signing again`);
   await wf.cosigner.send(intent);
 }
