@@ -8,7 +8,7 @@ export const REQUIRED_IN_PRODUCTION = ['SOLANA_RPC_URL', 'TELEGRAM_BOT_TOKEN', '
 
 /** Every variable backstop reads (SPEC §9 and the audit anchor's and the HSM's); `backstop init` writes each one. */
 export const CONFIG_VARIABLES = [
-  'SOLANA_RPC_URL', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'TELEGRAM_WEBHOOK_URL', 'TELEGRAM_WEBHOOK_SECRET',
+  'SOLANA_RPC_URL', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'TELEGRAM_WEBHOOK_URL', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_MINIAPP',
   'COSIGNER_KEYPAIR', 'FEE_PAYER_KEYPAIR', 'AUDIT_KEYPAIR', 'AUDIT_HEAD_FILE', 'AUDIT_ANCHOR_FILE', 'AUDIT_ANCHOR_URL',
   'POLICY_DIR', 'DATABASE_URL', 'API_READ_TOKEN', 'PORT', 'LOG_LEVEL', 'BACKSTOP_PROGRAMS_DIR', 'PKCS11_MODULE', 'PKCS11_PIN_FILE',
 ] as const;
@@ -73,6 +73,19 @@ export function auditAnchorUrl(env: NodeJS.ProcessEnv): string | undefined {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${AUDIT_ANCHOR_URL} must be an http:// or https:// URL, not ${url.protocol}`);
   return url.toString();
+}
+
+/** The Mini App signed approvals open (docs/approvals.md): `<bot username>/<app short name>`. */
+export const TELEGRAM_MINIAPP = 'TELEGRAM_MINIAPP';
+
+/** `TELEGRAM_MINIAPP`, checked: `<bot username>/<app short name>`, or undefined. Throws ConfigError otherwise. */
+export function telegramMiniApp(env: NodeJS.ProcessEnv): string | undefined {
+  const text = set(env, TELEGRAM_MINIAPP)?.trim();
+  if (text === undefined) return undefined;
+  if (!/^[A-Za-z][A-Za-z0-9_]{3,31}\/[A-Za-z0-9_]{3,30}$/.test(text)) {
+    throw new ConfigError(`${TELEGRAM_MINIAPP} must be <bot username>/<app short name> as in https://t.me/<bot>/<app> (e.g. backstop_bot/approve), from @BotFather /newapp`);
+  }
+  return text;
 }
 
 /**

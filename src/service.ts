@@ -17,7 +17,7 @@ import { ChainCoSigner } from './cosign/cosigner.ts';
 import { ChainProposalCreator } from './cosign/creator.ts';
 import type { Signer } from './cosign/signer.ts';
 import type { SimulationMode } from './cosign/simulate.ts';
-import { auditAnchorUrl } from './config.ts';
+import { auditAnchorUrl, telegramMiniApp } from './config.ts';
 import type { PolicyRegistry } from './policy/registry.ts';
 import { createApp, createMetrics, countDecisions, feeBalanceReady, rpcReady, startHttpServer, storeReady, type Readiness } from './server/index.ts';
 import { standbyGate, type Role } from './server/readiness.ts';
@@ -29,6 +29,7 @@ import { clusterOf } from './telegram/links.ts';
 import { TelegramNotifier } from './telegram/notifier.ts';
 import { Loop } from './workflow/loop.ts';
 import { SILENT_NOTIFIER, type Log, type Notifier } from './workflow/ports.ts';
+import { usesSignedApproval } from './workflow/signed-approval.ts';
 import { runDueTimers } from './workflow/tick.ts';
 import { pollOnce } from './workflow/watch.ts';
 import { Workflow } from './workflow/workflow.ts';
@@ -53,6 +54,8 @@ export interface ServiceParts {
   readonly deferLoops?: boolean;
   /** Where copies of the audit head are posted (SPEC §8); default `AUDIT_ANCHOR_URL`, null for none. */
   readonly anchorUrl?: string | null;
+  /** The Mini App signed approvals open, `<bot>/<app>` (docs/approvals.md); default TELEGRAM_MINIAPP, null for none. */
+  readonly miniApp?: string | null;
   /** The co-signer's pre-sign simulation; only the sandbox in recorded mode passes `skip-recorded-mode`. */
   readonly simulation?: SimulationMode;
   /** Replaces the Telegram notifier (tests and tools that keep cards in the store only). */
@@ -91,6 +94,10 @@ export async function startService(parts: ServiceParts): Promise<RunningService>
   const { store, chain, policies, log } = parts;
   const intervals = { ...DEFAULT_INTERVALS, ...parts.intervals };
   const anchorUrl = parts.anchorUrl === undefined ? auditAnchorUrl(process.env) : (parts.anchorUrl ?? undefined);
+  const miniApp = parts.miniApp === undefined ? telegramMiniApp(process.env) : (parts.miniApp ?? undefined);
+  if (!miniApp && policies.all().some((p) => usesSignedApproval(p.policy))) {
+    log.error({}, 'a policy approves with signatures but TELEGRAM_MINIAPP is not set: its cards offer no way to sign (docs/approvals.md)');
+  }
   const lease = store.lease; // PostgreSQL: active or standby by the lease; SQLite: a second instance refuses
   let role: Role = 'active';
   if (lease === null) {
@@ -115,7 +122,7 @@ export async function startService(parts: ServiceParts): Promise<RunningService>
   });
   const creator = new ChainProposalCreator({ chain, store: counted, signer: parts.signer, ...(parts.feePayer ? { feePayer: parts.feePayer } : {}), log });
   const telegramNotifier = parts.telegram
-    ? new TelegramNotifier({ token: parts.telegram.token, ...(parts.telegram.apiRoot ? { apiRoot: parts.telegram.apiRoot } : {}), store: counted, policies, log, cluster: clusterOf(parts.rpcUrl) })
+    ? new TelegramNotifier({ token: parts.telegram.token, ...(parts.telegram.apiRoot ? { apiRoot: parts.telegram.apiRoot } : {}), store: counted, policies, log, cluster: clusterOf(parts.rpcUrl), ...(miniApp ? { miniApp } : {}) })
     : null;
   const notifier = parts.notifier ?? telegramNotifier;
   // Copies of the audit head leave the machine after each signing step: every policy chat, and the URL.
@@ -149,7 +156,7 @@ export async function startService(parts: ServiceParts): Promise<RunningService>
     ...(bot ? { telegram: async () => void (await bot.bot.api.getMe()) } : {}),
     ...(lease ? { lease: async () => (lease.token !== null && role === 'active' ? { ok: true, detail: `active, lease token ${lease.token}` } : { ok: false, detail: 'this instance does not hold the lease' }) } : {}),
   };
-  const api = createApp({ workflow, apiReadToken: parts.apiReadToken, readiness, metrics, log });
+  const api = createApp({ workflow, apiReadToken: parts.apiReadToken, readiness, metrics, log, ...(parts.telegram ? { telegramBotToken: parts.telegram.token } : {}) });
   const app = express();
   app.disable('x-powered-by');
   // A standby answers /readyz with its role and every POST (the Telegram webhook's too) with 503 standby.

@@ -292,6 +292,8 @@ export function envFile(o: {
     '# Webhook mode instead of long polling (the URL must reach /telegram/webhook; the secret is generated):',
     '# TELEGRAM_WEBHOOK_URL=https://backstop.example.org/telegram/webhook',
     `# TELEGRAM_WEBHOOK_SECRET=${o.webhookSecret}`,
+    '# Signed approvals (docs/approvals.md): the Mini App made with @BotFather /newapp, as <bot username>/<app short name>:',
+    '# TELEGRAM_MINIAPP=backstop_bot/approve',
     '',
     o.pkcs11 ? '# Keys in the HSM (RFC 7512 URIs); the private keys never leave the token.' : '# Key files (Solana CLI keypair JSON, 0600).',
     set('COSIGNER_KEYPAIR', o.keys.cosigner.location),

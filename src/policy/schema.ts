@@ -10,6 +10,8 @@
  * The optional `insurancePool.minDepthRatio` and `insurancePool.reserves` (read by `backstop pool check`
  * and the guardian) have no default: absent, they are absent from the parsed form and its revision.
  * So is the optional `compensation` block (issue 15: requirePlan, clawbackReceivers, distributorAdmins, dust).
+ * So are `curators.approval` / `council.approval` (`button` or `signed`; absent means `button`) and each
+ * member's `signer` (their ed25519 public key): `signed` needs a signer for every member of that role.
  */
 import { getBase58Encoder, isAddress, type Address } from '@solana/kit';
 import { z } from 'zod';
@@ -108,7 +110,15 @@ const durationSchema = z
 const obj = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape, { error: expected('a mapping') });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: expected('a list') });
 
-const memberSchema = obj({ name: text(), telegramId: telegramUserId });
+/** How a role's approvals count (docs/approvals.md): a button press, or a message signed with the member's key. */
+export const APPROVAL_MODES = ['button', 'signed'] as const;
+export type ApprovalMode = (typeof APPROVAL_MODES)[number];
+// Optional without a default: absent, it is absent from the parsed form, so no existing revision changes.
+const approvalSchema = z
+  .enum(APPROVAL_MODES, { error: (iss) => `must be button or signed, found ${describe(iss.input)}` })
+  .optional();
+
+const memberSchema = obj({ name: text(), telegramId: telegramUserId, signer: addressSchema.optional() });
 
 /**
  * The SPEC §3 file shape: strict objects (unknown keys are errors), defaults filled in, durations in
@@ -135,12 +145,14 @@ export const PolicySchema = obj({
   cosigner: addressSchema,
   curators: obj({
     required: intIn(1, undefined, 'an integer ≥ 1'),
-    members: list(obj({ name: text(), telegramId: telegramUserId, wallet: addressSchema.optional() })).min(1, {
+    approval: approvalSchema,
+    members: list(obj({ name: text(), telegramId: telegramUserId, wallet: addressSchema.optional(), signer: addressSchema.optional() })).min(1, {
       error: 'must list at least one curator',
     }),
   }),
   council: obj({
     quorum: intIn(1, undefined, 'an integer ≥ 1'),
+    approval: approvalSchema,
     members: list(memberSchema).min(1, { error: 'must list at least one council member' }),
   }),
   escrows: list(
@@ -283,6 +295,28 @@ function semanticProblems(raw: unknown): PolicyProblem[] {
       const first = seenIds.get(id);
       if (first === undefined) seenIds.set(id, path);
       else problems.push({ path, message: `Telegram id ${id} is also ${first}; a person may hold one seat in one role` });
+    });
+  }
+
+  // Signed approvals (docs/approvals.md): every member of a `signed` role names a key, and a key is one person's.
+  const seenSigners = new Map<string, string>();
+  for (const [section, name] of [
+    [curators, 'curators'],
+    [council, 'council'],
+  ] as const) {
+    const signed = section?.approval === 'signed';
+    arr(section?.members).forEach((m, i) => {
+      const signer = rec(m)?.signer;
+      const path = `${name}.members[${i}].signer`;
+      if (signer === undefined) {
+        if (signed && rec(m) !== undefined) problems.push({ path, message: `${name}.approval is signed: every member needs a signer (their ed25519 public key, base58), or set ${name}.approval to button` });
+        return;
+      }
+      if (typeof signer !== 'string') return;
+      const first = seenSigners.get(signer);
+      if (first === undefined) seenSigners.set(signer, path);
+      else problems.push({ path, message: `signer ${signer} is also ${first}; one key stands for one person` });
+      if (signer === root.cosigner) problems.push({ path, message: 'must differ from cosigner: the co-signer’s key never stands for a human approval' });
     });
   }
 

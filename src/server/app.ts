@@ -1,7 +1,8 @@
 /**
  * The HTTP API's express app (SPEC §6), assembled from its parts: request ids and access logs,
  * the signed-request pipeline for POSTs, the bearer-token read API, the operational routes, and
- * JSON errors everywhere. `createApp` does not listen; `startHttpServer` (listen.ts) does.
+ * JSON errors everywhere; beside them the read-only page (/page) and the Mini App (/miniapp) as HTML.
+ * `createApp` does not listen; `startHttpServer` (listen.ts) does.
  */
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
@@ -23,6 +24,8 @@ import { registerHealthRoutes } from './routes/health.ts';
 import { registerLossEventRoutes } from './routes/loss-events.ts';
 import { registerProposalRoutes } from './routes/proposals.ts';
 import { registerPoolCheckRoutes } from './routes/pool-check.ts';
+import { registerMiniAppRoutes } from './miniapp/routes.ts';
+import { registerPageRoutes } from './page/routes.ts';
 import { registerPoolCheckMetrics } from './metrics.ts';
 import { latestPoolChecks } from '../workflow/guardian.ts';
 
@@ -38,7 +41,9 @@ export interface AppOptions {
   readonly readiness: Readiness;
   readonly metrics: Metrics;
   readonly log: Log;
-  /** Timestamps, idempotency window, replay records. Default: the system clock. */
+  /** TELEGRAM_BOT_TOKEN: checks the Mini App's `initData` (docs/approvals.md); absent, the Mini App refuses everyone. */
+  readonly telegramBotToken?: string;
+  /** Timestamps, idempotency window, replay records, page sessions, `initData` age. Default: the system clock. */
   readonly clock?: () => Date;
   readonly limits?: {
     /** Default 64 KiB (SPEC §6). */
@@ -81,6 +86,11 @@ export function createApp(options: AppOptions): express.Express {
   registerPoolCheckMetrics(options.metrics.registry, () => latestPoolChecks(options.workflow));
   app.use(checkPathParameters(routePatterns(router)));
   app.use(router);
+  // The read-only page and the Mini App: HTML, their own auth (read token or session; Telegram initData).
+  const pages = express.Router();
+  registerPageRoutes(pages, { workflow: options.workflow, apiReadToken: options.apiReadToken, log, clock });
+  registerMiniAppRoutes(pages, { workflow: options.workflow, botToken: options.telegramBotToken, log, clock });
+  app.use(pages);
 
   app.use((_req, _res, next) => next(new HttpError(404, 'not-found', 'no such route')));
   app.use(errorHandler(log));

@@ -98,9 +98,11 @@ export interface NewVote {
   readonly at?: Date;
   /** Where the vote came from, e.g. `telegram`. */
   readonly channel: string;
+  /** What proves it beyond the channel (a signed approval's signature, key and message): kept in its audit entry. */
+  readonly proof?: { readonly [key: string]: JsonInput };
 }
 
-export interface VoteRecord extends Required<Omit<NewVote, 'at'>> {
+export interface VoteRecord extends Required<Omit<NewVote, 'at' | 'proof'>> {
   readonly id: number;
   readonly at: Date;
   readonly reason: string | null;
@@ -304,6 +306,7 @@ export class SqlProposals implements ProposalRepository {
           payload: {
             rowId: input.proposalRowId, telegramId: input.telegramId, name: input.name, role: input.role, vote: input.vote,
             digest: input.digest, policyRevision: input.policyRevision, epoch: input.epoch, channel: input.channel,
+            ...(input.proof ? { proof: input.proof } : {}),
           },
         },
       };

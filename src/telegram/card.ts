@@ -27,6 +27,11 @@ export interface CardLinks {
   readonly explorer: string;
   /** An explorer page of a transaction signature. */
   readonly tx: (signature: string) => string;
+  /**
+   * The direct-link Mini App (`https://t.me/<bot>/<app>`) when a role of the proposal's policy approves
+   * with a signature: Approve then opens it (`?startapp=<row>_<epoch>`) instead of sending a callback.
+   */
+  readonly approveApp?: string;
 }
 
 /** A rendered card. */
@@ -75,19 +80,29 @@ const LABEL: Readonly<Record<CardAction, string>> = {
   details: 'ℹ️ Details',
 };
 
-/** The card's inline keyboard: its actions, then Details, bound to the row id, digest prefix and epoch. */
-export function cardKeyboard(view: Pick<ProposalView, 'rowId' | 'digest' | 'epoch' | 'actions'>): InlineKeyboardMarkup {
-  const button = (action: CardAction): InlineKeyboardButton => ({
-    text: LABEL[action],
-    callback_data: formatCallback({ action, rowId: view.rowId, digestPrefix: digestField(view.digest), epoch: view.epoch }),
-  });
+/** The Mini App link of an Approve bound to the proposal row and its epoch (`startapp` allows [A-Za-z0-9_-]). */
+export function approveAppUrl(app: string, view: Pick<ProposalView, 'rowId' | 'epoch'>): string {
+  return `${app}?startapp=${view.rowId}_${view.epoch}`;
+}
+
+/**
+ * The card's inline keyboard: its actions, then Details, bound to the row id, digest prefix and epoch.
+ * With `approveApp` the one Approve is a `url` button to the Mini App (a `web_app` button works only in
+ * private chats; the card lives in a group); members of a `button` role approve there too, without a
+ * signature (docs/approvals.md). Reject, its hold and confirm stay callbacks.
+ */
+export function cardKeyboard(view: Pick<ProposalView, 'rowId' | 'digest' | 'epoch' | 'actions'>, approveApp?: string): InlineKeyboardMarkup {
+  const button = (action: CardAction): InlineKeyboardButton =>
+    action === 'approve' && approveApp
+      ? { text: LABEL[action], url: approveAppUrl(approveApp, view) }
+      : { text: LABEL[action], callback_data: formatCallback({ action, rowId: view.rowId, digestPrefix: digestField(view.digest), epoch: view.epoch }) };
   return { inline_keyboard: [[...view.actions.map(button), button('details')]] };
 }
 
 /** Renders the card. Pure. */
 export function renderCard(view: ProposalView, links: CardLinks): RenderedCard {
   const text = clip(cardLines(view, links).join('\n'), MAX_MESSAGE_CHARS);
-  const keyboard = cardKeyboard(view);
+  const keyboard = cardKeyboard(view, links.approveApp);
   const hash = createHash('sha256').update(JSON.stringify({ text, keyboard })).digest('hex');
   return { text, keyboard, hash };
 }

@@ -11,6 +11,7 @@ import type { LoadedPolicy } from '../policy/load.ts';
 import type { PolicyRegistry } from '../policy/registry.ts';
 import type { CardRecord, ProposalRecord, Store } from '../store/types.ts';
 import { KeyedMutex } from '../workflow/mutex.ts';
+import { usesSignedApproval } from '../workflow/signed-approval.ts';
 import type { Log, Notifier } from '../workflow/ports.ts';
 import { proposalView, type ProposalView } from '../workflow/views.ts';
 import { formatTime, renderCard, renderDetails, type CardLinks, type RenderedCard } from './card.ts';
@@ -39,6 +40,8 @@ export interface TelegramNotifierOptions {
   readonly clock?: () => Date;
   /** The cluster the RPC is on, for links (`clusterOf(rpcUrl)`); mainnet when absent. */
   readonly cluster?: Cluster;
+  /** `TELEGRAM_MINIAPP` (`<bot>/<app>`): a signed role's card Approve opens this Mini App (docs/approvals.md). */
+  readonly miniApp?: string;
 }
 
 const SEND_OPTIONS = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
@@ -52,6 +55,7 @@ export class TelegramNotifier implements Notifier {
   private readonly token: string;
   private readonly clock: () => Date;
   private readonly cluster: Cluster;
+  private readonly miniApp: string | undefined;
   private readonly cards = new KeyedMutex();
 
   constructor(o: TelegramNotifierOptions) {
@@ -61,6 +65,7 @@ export class TelegramNotifier implements Notifier {
     this.token = o.token;
     this.clock = o.clock ?? (() => new Date());
     this.cluster = o.cluster ?? { kind: 'mainnet' };
+    this.miniApp = o.miniApp;
     this.api = o.api ?? notifierApi({ token: o.token, ...(o.apiRoot ? { apiRoot: o.apiRoot } : {}) });
   }
 
@@ -208,7 +213,9 @@ export class TelegramNotifier implements Notifier {
   /** Links on the cluster the RPC is on. */
   links(row: Pick<ProposalRecord, 'multisig' | 'transactionIndex'>): CardLinks {
     const cluster = this.cluster;
+    const loaded = this.miniApp ? this.policies.forMultisig(row.multisig) : undefined;
     return {
+      ...(loaded && usesSignedApproval(loaded.policy) ? { approveApp: `https://t.me/${this.miniApp}` } : {}),
       ...(squadsLink(row.multisig, row.transactionIndex, cluster) ? { squads: squadsLink(row.multisig, row.transactionIndex, cluster)! } : {}),
       explorer: explorerAddressLink(proposalPdaOf(row.multisig, row.transactionIndex), cluster),
       tx: (signature) => explorerTxLink(signature, cluster),

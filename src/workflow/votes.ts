@@ -2,12 +2,15 @@
  * Human votes (SPEC §7): a button press counts only when it comes from the roster, in the policy
  * chat, on the proposal's stored card, for the current digest and epoch, in a state that accepts it
  * — and only once it is stored. Refused presses change nothing and are audit-logged.
+ * A role whose `approval` is `signed` approves only through {@link recordSignedVote} (the Mini App,
+ * docs/approvals.md): its members' Approve presses count for nothing.
  */
 import { StoreUnavailable } from '../store/errors.ts';
-import type { ProposalRecord, TimerRecord } from '../store/types.ts';
+import type { NewVote, ProposalRecord, TimerRecord } from '../store/types.ts';
 import type { ProposalLock } from './proposal-lock.ts';
 import { auditRefusal } from './refusals.ts';
 import { roleOf, tally, type StoredVote, type Tally } from './quorum.ts';
+import { approvalMessage, approvalOf, base58, parseSignature, verifyApproval } from './signed-approval.ts';
 import { acceptsApprove, acceptsReject } from './states.ts';
 import { REJECT_HOLD_SECONDS, holdActive, type RejectHold } from './timers.ts';
 import type { Workflow } from './workflow.ts';
@@ -100,16 +103,10 @@ async function pressLocked(wf: Workflow, lock: ProposalLock, press: Press): Prom
 
   switch (press.action) {
     case 'approve': {
+      // A press proves a Telegram account, not a key: for a signed role it counts for nothing.
+      if (approvalOf(policy, role) === 'signed') return refuse(SIGNED_ROLE_PRESS);
       if (!acceptsApprove(row.state)) return refuse(`Approvals are not accepted while the proposal is ${row.state}.`);
-      const result = await wf.store.recordVote({
-        proposalRowId: row.rowId, telegramId: press.telegramId, name: member.name, role, vote: 'approve',
-        digest: row.digest, policyRevision: row.policyRevision ?? '', epoch: row.epoch, at: now, channel: 'telegram',
-      });
-      if (result.kind === 'duplicate') return refuse('You have already voted on this proposal.');
-      const t = await currentTally(wf, row);
-      if (t?.met) await lock.transition(row, 'approved', 'human', { by: press.telegramId, quorum: true });
-      await wf.notifier.proposalChanged(row.rowId);
-      return { kind: 'counted', text: t?.met ? 'Approved — quorum reached.' : 'Approval recorded.' };
+      return approveLocked(wf, lock, row, { telegramId: press.telegramId, name: member.name, role, channel: 'telegram', at: now }, refuse);
     }
     case 'reject': {
       if (!acceptsReject(row.state)) return refuse(`Rejections are not accepted while the proposal is ${row.state}.`);
@@ -148,6 +145,101 @@ async function pressLocked(wf: Workflow, lock: ProposalLock, press: Press): Prom
       return { kind: 'counted', text: 'Hold lifted.' };
     }
   }
+}
+
+/** What a signed role's member is told when they press a plain Approve. */
+export const SIGNED_ROLE_PRESS =
+  'Your role approves with a signed message: press Approve on the current card to open the backstop Mini App and sign there (if Approve does not open it, the operator must set TELEGRAM_MINIAPP).';
+
+/** Records an approval that passed its channel's checks: once per person and epoch, then the quorum. */
+async function approveLocked(
+  wf: Workflow,
+  lock: ProposalLock,
+  row: ProposalRecord,
+  voter: { telegramId: number; name: string; role: 'curator' | 'council'; channel: string; at: Date; proof?: NewVote['proof'] },
+  refuse: (reason: string) => Promise<PressOutcome>,
+): Promise<PressOutcome> {
+  const result = await wf.store.recordVote({
+    proposalRowId: row.rowId, telegramId: voter.telegramId, name: voter.name, role: voter.role, vote: 'approve',
+    digest: row.digest, policyRevision: row.policyRevision ?? '', epoch: row.epoch, at: voter.at, channel: voter.channel,
+    ...(voter.proof ? { proof: voter.proof } : {}),
+  });
+  if (result.kind === 'duplicate') return refuse('You have already voted on this proposal.');
+  const t = await currentTally(wf, row);
+  if (t?.met) await lock.transition(row, 'approved', 'human', { by: voter.telegramId, quorum: true });
+  await wf.notifier.proposalChanged(row.rowId);
+  return { kind: 'counted', text: t?.met ? 'Approved — quorum reached.' : 'Approval recorded.' };
+}
+
+/** The channel a Mini App approval is stored and audited with. */
+export const MINIAPP_CHANNEL = 'telegram-miniapp';
+
+/**
+ * An approval from the Mini App (docs/approvals.md). The caller has validated Telegram's `initData`
+ * (HMAC over the bot token, at most 10 minutes old): `telegramId` is Telegram's word for who it is.
+ * The Mini App has no chat or message, so the SPEC §7 press checks it cannot make are replaced by the
+ * signature, which binds the proposal, its current digest, policy revision and epoch.
+ */
+export interface SignedApproval {
+  readonly rowId: number;
+  /** The approval round the Mini App was opened for (`startapp=<row>_<epoch>`). */
+  readonly epoch: number;
+  readonly telegramId: number;
+  /** The digest the page showed: when it is no longer current the member signed something else. */
+  readonly digestShown: string;
+  /** The signature as pasted (base58), or empty for a member whose role approves with the button. */
+  readonly signature: string;
+}
+
+/**
+ * Verifies a Mini App approval and only then records it through the same checks as a press (roster,
+ * epoch, state, once per person, quorum). A `signed` role needs a signature by the member's `signer`
+ * over the CURRENT binding; a `button` role's member approves here without one (their Telegram
+ * identity is what a press proves too). Refusals change nothing and are audit-logged. Never throws.
+ */
+export async function recordSignedVote(wf: Workflow, input: SignedApproval): Promise<PressOutcome> {
+  try {
+    return await wf.withProposal(input.rowId, (lock) => signedLocked(wf, lock, input));
+  } catch (err) {
+    wf.log.error({ err: (err as Error).message, rowId: input.rowId, telegramId: input.telegramId }, 'signed approval not recorded');
+    return { kind: 'not-recorded', text: 'Not recorded — submit again.' };
+  }
+}
+
+async function signedLocked(wf: Workflow, lock: ProposalLock, input: SignedApproval): Promise<PressOutcome> {
+  const now = wf.now();
+  const refuse = async (reason: string): Promise<PressOutcome> => {
+    await auditRefusal(wf, input.telegramId, {
+      rowId: input.rowId, epoch: input.epoch, telegramId: input.telegramId, action: 'approve', channel: MINIAPP_CHANNEL,
+      digestShown: input.digestShown.slice(0, 64), signature: input.signature.trim().slice(0, 100), reason,
+    });
+    return { kind: 'refused', text: reason };
+  };
+  const row = await wf.store.getProposalByRowId(input.rowId);
+  if (!row) return refuse('This proposal is unknown.');
+  const loaded = wf.policyFor(row);
+  if (!loaded) return refuse('No policy covers this proposal any more.');
+  const policy = loaded.policy;
+  const role = roleOf(policy, input.telegramId);
+  if (!role) return refuse('You are not on this vault’s roster.');
+  if (input.epoch !== row.epoch || input.digestShown !== (row.digest ?? '')) {
+    return refuse(`This approval is out of date: the proposal changed (now round ${row.epoch}). Open Approve on the current card and sign the new message.`);
+  }
+  if (!acceptsApprove(row.state)) return refuse(`Approvals are not accepted while the proposal is ${row.state}.`);
+  const member = (role === 'curator' ? policy.curators.members : policy.council.members).find((m) => m.telegramId === input.telegramId)!;
+  const voter = { telegramId: input.telegramId, name: member.name, role, channel: MINIAPP_CHANNEL, at: now };
+  if (approvalOf(policy, role) === 'button') return approveLocked(wf, lock, row, voter, refuse);
+
+  if (!member.signer) return refuse('The policy names no signer key for you: ask the operator to add yours (members[].signer).');
+  if (row.digest === null || row.policyRevision === null) return refuse('This proposal has no digest to sign yet.');
+  const signature = parseSignature(input.signature);
+  if (!signature) return refuse('Paste the signature `solana sign-offchain-message` printed (base58, 64 bytes), or sign with your wallet.');
+  const message = approvalMessage({ multisig: row.multisig, transactionIndex: row.transactionIndex, digest: row.digest, policyRevision: row.policyRevision, epoch: row.epoch });
+  const check = await verifyApproval({ message, signature, signer: member.signer });
+  if (!check.ok) {
+    return refuse(`The signature does not verify with your key ${member.signer} over this proposal’s current message (digest, policy revision and round ${row.epoch}): sign exactly the message shown, with that key.`);
+  }
+  return approveLocked(wf, lock, row, { ...voter, proof: { signature: base58(signature), signer: member.signer, preimage: check.preimage, message } }, refuse);
 }
 
 /** A reason replied by the member who rejected; attached to their stored rejection. */
