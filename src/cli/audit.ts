@@ -10,6 +10,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { AuditAnchorRecord } from '../store/anchor.ts';
 import type { AuditHead } from '../store/audit.ts';
 import type { SqlStore } from '../store/sql-store.ts';
+import { sandboxForStore, sandboxNotice, shown, type SandboxDefaults } from './sandbox-defaults.ts';
 
 const EXIT_OK = 0;
 const EXIT_FINDING = 1;
@@ -49,8 +50,8 @@ export function registerAudit(program: Command): void {
   audit
     .command('verify')
     .description('check the chain, signatures and head: exit 0 ok, 1 broken or tampered, 2 unreadable')
-    .option('--database <db>', 'SQLite file or postgres:// URL (default DATABASE_URL, else ./data/backstop.db)')
-    .option('--pubkey <base58>', 'the audit public key (default: AUDIT_KEYPAIR’s)')
+    .option('--database <db>', 'SQLite file or postgres:// URL (default DATABASE_URL, else the sandbox’s, else ./data/backstop.db)')
+    .option('--pubkey <base58>', 'the audit public key (default: AUDIT_KEYPAIR’s, else the sandbox’s)')
     .option('--head <file>', 'the head file (default AUDIT_HEAD_FILE, else <sqlite file>.head)')
     .option('--anchor <file>', 'the anchor file (default AUDIT_ANCHOR_FILE, else $XDG_STATE_HOME/backstop/anchor-<database id>.json)')
     .option('--no-anchor', 'skip the anchor: a log cut at its tail then goes unnoticed')
@@ -62,7 +63,7 @@ export function registerAudit(program: Command): void {
   audit
     .command('export')
     .description('write the audit entries as JSON lines')
-    .option('--database <db>', 'SQLite file or postgres:// URL (default DATABASE_URL, else ./data/backstop.db)')
+    .option('--database <db>', 'SQLite file or postgres:// URL (default DATABASE_URL, else the sandbox’s, else ./data/backstop.db)')
     .option('--since <seq|time>', 'from this seq (an integer) or RFC 3339 time, inclusive')
     .action(async (opts: { database?: string; since?: string }) => {
       process.exitCode = await auditExport(opts, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
@@ -80,9 +81,26 @@ async function openReadOnly(database: string | undefined, err: Out, cmd: string)
   }
 }
 
+/** The sandbox's defaults for a command without --database (or given the sandbox's); null otherwise or when sandbox.json is unusable (said on `err`). */
+function sandboxOf(opts: { database?: string }, err: Out, cmd: string): SandboxDefaults | null | 'unusable' {
+  try {
+    return sandboxForStore(opts.database);
+  } catch (e) {
+    err(`backstop audit ${cmd}: ${(e as Error).message}\n`);
+    return 'unusable';
+  }
+}
+
 /** Runs `audit verify`; returns the exit code. */
 export async function auditVerify(opts: AuditVerifyOptions, out: Out, err: Out): Promise<number> {
   const { isPostgresUrl, readAnchor, readAuditHead, resolveAnchorFile, resolveDatabase, verifyAudit } = await storeModules();
+  const sandbox = sandboxOf(opts, err, 'verify');
+  if (sandbox === 'unusable') return EXIT_UNREADABLE;
+  const used: string[] = [];
+  if (sandbox && opts.database === undefined) {
+    opts = { ...opts, database: sandbox.database };
+    used.push(`database ${shown(sandbox.database)}`);
+  }
   let publicKey: string;
   try {
     if (opts.pubkey !== undefined) publicKey = opts.pubkey;
@@ -93,8 +111,11 @@ export async function auditVerify(opts: AuditVerifyOptions, out: Out, err: Out):
       const key = loadAuditKey(process.env.AUDIT_KEYPAIR, settings ? { pkcs11: settings } : {});
       publicKey = key.publicKey;
       key.close();
-    }
-    else {
+    } else if (sandbox?.auditKeypair) {
+      const { loadKeypairFile } = await import('../store/keys.ts');
+      publicKey = loadKeypairFile(sandbox.auditKeypair).publicKey;
+      used.push(`audit key ${shown(sandbox.auditKeypair)}`);
+    } else {
       err('backstop audit verify: no audit public key: pass --pubkey <base58> or set AUDIT_KEYPAIR\n');
       return EXIT_UNREADABLE;
     }
@@ -102,6 +123,7 @@ export async function auditVerify(opts: AuditVerifyOptions, out: Out, err: Out):
     err(`backstop audit verify: ${(e as Error).message}\n`);
     return EXIT_UNREADABLE;
   }
+  if (sandbox && used.length > 0) err(sandboxNotice('audit verify', sandbox, used));
 
   const database = resolveDatabase(opts.database);
   let headPath = opts.head ?? process.env.AUDIT_HEAD_FILE;
@@ -188,6 +210,12 @@ export async function auditExport(opts: { database?: string; since?: string }, o
       err(`backstop audit export: --since takes a seq (integer) or an RFC 3339 time, not ${JSON.stringify(opts.since)}\n`);
       return EXIT_UNREADABLE;
     }
+  }
+  const sandbox = sandboxOf(opts, err, 'export');
+  if (sandbox === 'unusable') return EXIT_UNREADABLE;
+  if (sandbox && opts.database === undefined) {
+    opts = { ...opts, database: sandbox.database };
+    err(sandboxNotice('audit export', sandbox, [`database ${shown(sandbox.database)}`]));
   }
   const store = await openReadOnly(opts.database, err, 'export');
   if (store === null) return EXIT_UNREADABLE;

@@ -7,6 +7,7 @@ import type { StoredTransaction } from '../policy/facts.ts';
 import type { LossRecords } from '../policy/gather.ts';
 import type { TransactionJson } from '../policy/loss-transaction.ts';
 import { toJsonText } from '../util/json.ts';
+import { SandboxInfoError, sandboxForStore, sandboxNotice, shown } from './sandbox-defaults.ts';
 
 /** The chain, policy and store modules, loaded when `inspect` runs (not at `backstop --help`). */
 const modules = async () => {
@@ -84,7 +85,14 @@ async function lossRecordsFor(opts: InspectOptions, reader: ChainReader): Promis
     }
     return new MemoryLossRecords(records.lossEvents, records.ledger, records.transactions);
   }
-  const database = resolveDatabase(opts.database);
+  let sandbox;
+  try {
+    sandbox = sandboxForStore(opts.database);
+  } catch (err) {
+    throw new InspectError((err as SandboxInfoError).message);
+  }
+  if (sandbox && opts.database === undefined) process.stderr.write(sandboxNotice('inspect', sandbox, [`database ${shown(sandbox.database)} for loss events`]));
+  const database = opts.database ?? sandbox?.database ?? resolveDatabase(undefined);
   let store;
   try {
     store = await openStore({ database, mustExist: true }); // read-only: no audit key, no instance lock
@@ -136,7 +144,7 @@ export function registerInspect(program: Command): void {
     .requiredOption('--multisig <address>', 'the Squads multisig')
     .requiredOption('--index <n>', 'the transaction index')
     .option('--policy <file>', 'decide with this policy file')
-    .option('--database <db>', 'take loss events and ledger rows from this store')
+    .option('--database <db>', 'take loss events and ledger rows from this store (default DATABASE_URL, else the sandbox’s, else ./data/backstop.db)')
     .option('--loss-events <file>', 'take loss events and ledger rows from this JSON file ({ lossEvents, ledger })')
     .option('--json', 'print JSON')
     .option('--snapshot <out>', 'save every input of the decision (needs --policy)')

@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { SignedResponse } from '../server/client.ts';
 import { forLog } from '../util/text.ts';
+import { sandboxDefaults, sandboxNotice, shown } from './sandbox-defaults.ts';
 
 const EXIT_OK = 0;
 const EXIT_REFUSED = 1;
@@ -62,12 +63,12 @@ export function registerWebhook(program: Command): void {
     .description('call the HTTP API as a webhook source (SPEC §6)')
     .command('send')
     .description('sign a request with a webhook source key and send it')
-    .requiredOption('--source <id>', 'webhook source id (X-Backstop-Source)')
-    .requiredOption('--key <file>', "the source's keypair file (Solana CLI JSON)")
-    .requiredOption('--url <url>', 'the API base URL, e.g. http://127.0.0.1:8080')
+    .option('--source <id>', 'webhook source id (X-Backstop-Source); required, except on the sandbox')
+    .option('--key <file>', "the source's keypair file (Solana CLI JSON); required, except on the sandbox")
+    .option('--url <url>', 'the API base URL, e.g. http://127.0.0.1:8080; required, except on the sandbox')
     .option('--idempotency-key <key>', 'Idempotency-Key header');
 
-  const parentOpts = (cmd: Command) => cmd.parent!.opts<SendOptions>();
+  const parentOpts = (cmd: Command) => sendOptions(cmd.parent!.opts<Partial<SendOptions>>());
 
   send
     .command('loss-event')
@@ -79,7 +80,8 @@ export function registerWebhook(program: Command): void {
     .option('--note <text>')
     .action(async (o: { vault: string; reserve: string; signature: string; vaultLoss: string; note?: string }, cmd: Command) => {
       const body = { vault: o.vault, reserve: o.reserve, signature: o.signature, vaultLoss: o.vaultLoss, ...(o.note !== undefined ? { note: o.note } : {}) };
-      process.exitCode = await sendAndPrint(parentOpts(cmd), '/v1/loss-events', body, 'loss-event');
+      const o2 = parentOpts(cmd);
+      process.exitCode = o2 ? await sendAndPrint(o2, '/v1/loss-events', body, 'loss-event') : EXIT_FAILED;
     });
 
   send
@@ -104,7 +106,8 @@ export function registerWebhook(program: Command): void {
         process.exitCode = EXIT_FAILED;
         return;
       }
-      process.exitCode = await sendAndPrint(parentOpts(cmd), '/v1/proposals', body, 'proposal');
+      const o2 = parentOpts(cmd);
+      process.exitCode = o2 ? await sendAndPrint(o2, '/v1/proposals', body, 'proposal') : EXIT_FAILED;
     });
 
   send
@@ -113,8 +116,43 @@ export function registerWebhook(program: Command): void {
     .requiredOption('--id <id>', 'loss event id')
     .requiredOption('--vault <address>')
     .action(async (o: { id: string; vault: string }, cmd: Command) => {
-      process.exitCode = await sendAndPrint(parentOpts(cmd), `/v1/loss-events/${encodeURIComponent(o.id)}/close`, { vault: o.vault }, 'loss-event');
+      const o2 = parentOpts(cmd);
+      process.exitCode = o2 ? await sendAndPrint(o2, `/v1/loss-events/${encodeURIComponent(o.id)}/close`, { vault: o.vault }, 'loss-event') : EXIT_FAILED;
     });
+}
+
+/**
+ * --source, --key and --url, the missing ones from the sandbox when it applies and the URL is its own
+ * (its key to another server would only be refused); null, said on stderr, when one is still missing.
+ */
+export function sendOptions(given: Partial<SendOptions>): SendOptions | null {
+  let sandbox;
+  try {
+    sandbox = sandboxDefaults();
+  } catch (err) {
+    process.stderr.write(`backstop webhook send: ${(err as Error).message}\n`);
+    return null;
+  }
+  const o = { ...given };
+  const used: string[] = [];
+  if (sandbox?.httpUrl && sandbox.webhookSource && (o.url === undefined || o.url.replace(/\/+$/, '') === sandbox.httpUrl)) {
+    const fill = (k: keyof SendOptions, v: string, what: string) => {
+      if (o[k] === undefined) {
+        o[k] = v;
+        used.push(what);
+      }
+    };
+    fill('url', sandbox.httpUrl, `API ${sandbox.httpUrl}`);
+    fill('source', sandbox.webhookSource.id, `webhook source ${sandbox.webhookSource.id}`);
+    fill('key', sandbox.webhookSource.keypair, `key ${shown(sandbox.webhookSource.keypair)}`);
+  }
+  const missing = (['source', 'key', 'url'] as const).filter((k) => o[k] === undefined).map((k) => `--${k}`);
+  if (missing.length > 0) {
+    process.stderr.write(`backstop webhook send: give ${missing.join(', ')} (the webhook source id, its keypair file and the API base URL)\n`);
+    return null;
+  }
+  if (sandbox && used.length > 0) process.stderr.write(sandboxNotice('webhook send', sandbox, used));
+  return o as SendOptions;
 }
 
 /** Signs, sends, prints `HTTP <status>` and the body (or, when backstop did not answer, what did); returns the exit code. */
