@@ -17,6 +17,7 @@ import { registerRehearse } from './cli/rehearse.ts';
 import { registerVersion } from './cli/version.ts';
 import { registerWebhook } from './cli/webhook.ts';
 import { registerAudit } from './cli/audit.ts';
+import { registerCompensation } from './cli/compensation.ts';
 
 export const EXIT = { ok: 0, finding: 1, usage: 2 } as const;
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerInit(program);
   registerPrograms(program);
   registerRehearse(program);
+  registerCompensation(program);
   return program;
 }
 

@@ -26,6 +26,10 @@ import { canProduceRealLoss } from './klend/loss.ts';
 import { SANDBOX, SANDBOX_KEYPAIRS, SANDBOX_TELEGRAM } from './seeds.ts';
 import { seedSandboxChainWithRealLoss } from './klend/sandbox-loss.ts';
 import { seedSandboxChain } from './world.ts';
+import { AFTER_LOSS_SLOT, runPostLossTransfers } from './fixtures/depositors.ts';
+import { distributorAccount } from './fixtures/distributor.ts';
+import { storeLossEventPlan } from '../workflow/compensation.ts';
+import type { Store } from '../store/types.ts';
 
 export const DEFAULT_DATA_DIR = 'data/sandbox';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,6 +52,8 @@ export interface SandboxInfo {
   readonly mode: 'recorded' | 'real';
   /** How the recorded loss came to be: a served recording of a mainnet-shaped transaction, or executed here by the real klend program. */
   readonly lossSource: 'served' | 'executed';
+  /** The compensation distributor (issue 15): the escrow's owner, holding the sandbox loss's stored plan. Absent in a rehearsal. */
+  readonly distributor?: string;
   /** A second vault whose Insurance Pool `backstop pool check` fails (unset withdraw_authority, 7-day cooldown); absent in a rehearsal. */
   readonly misconfiguredVault?: string;
   /** Set when the chain is a rehearsal's copy of a vault read from another RPC (`backstop rehearse`). */
@@ -84,6 +90,8 @@ export interface SeededScenario {
   readonly telegram: SandboxInfo['telegram']['users'] & { readonly chatId: number };
   readonly rehearsal?: SandboxInfo['rehearsal'];
   readonly misconfiguredVault?: Address;
+  /** Plan the loss once recorded and seed a distributor whose root matches it (the SPEC §9 world). */
+  readonly compensation?: boolean;
 }
 
 /** A chain for the sandbox to run on: its program dumps (decided before it starts) and how it is seeded. */
@@ -102,6 +110,9 @@ export function sandboxScenario(programsDir?: string): SandboxScenario {
     async seed(harness) {
       const real = canProduceRealLoss(harness);
       const world = real ? await seedSandboxChainWithRealLoss(harness) : seedSandboxChain(harness);
+      // After the loss, depositors keep trading: the plan must not see it (issue 15).
+      harness.svm.warpToSlot(AFTER_LOSS_SLOT);
+      await runPostLossTransfers(harness.url, (a, l) => harness.airdrop(a, l));
       const policyDir = join(REPO, 'policies');
       return {
         vault: SANDBOX.vault,
@@ -120,6 +131,7 @@ export function sandboxScenario(programsDir?: string): SandboxScenario {
         policyFile: join(policyDir, 'example.yaml'),
         telegram: { chatId: SANDBOX_TELEGRAM.chatId, curators: [...SANDBOX_TELEGRAM.curators], council: [...SANDBOX_TELEGRAM.council], outsider: SANDBOX_TELEGRAM.outsider },
         misconfiguredVault: SANDBOX.misconfiguredVault,
+        compensation: true,
       };
     },
   };
@@ -276,6 +288,8 @@ async function startLocked(options: {
       note: world.loss.note,
       recordedBy: world.rehearsal ? 'rehearsal' : 'sandbox',
     });
+    // The loss's compensation plan, stored, and a distributor holding its root (before any reservation moves the default amount).
+    const distributor = world.compensation ? await seedPlanAndDistributor({ harness, store, policies, lossEventId: event.id }) : undefined;
     await service.pollNow(); // registers and decides the seeded proposals before anyone looks
     service.startLoops();
 
@@ -294,6 +308,7 @@ async function startLocked(options: {
       deniedProposal: `${world.multisig}:${world.deniedIndex}`,
       mode: harness.mode,
       lossSource: world.loss.source,
+      ...(distributor ? { distributor } : {}),
       ...(world.rehearsal ? { rehearsal: world.rehearsal } : {}),
       ...(world.misconfiguredVault ? { misconfiguredVault: world.misconfiguredVault } : {}),
       webhookSource: { id: 'sandbox', keypair: rel(webhookKeyFile) },
@@ -324,6 +339,22 @@ async function startLocked(options: {
     await harness.close();
     throw err;
   }
+}
+
+/** Stores the sandbox loss's plan and writes the distributor whose root and max_total_claim are the plan's; returns its address. */
+async function seedPlanAndDistributor(o: { harness: Harness; store: Store; policies: PolicyRegistry; lossEventId: string }): Promise<string> {
+  const { stored } = await storeLossEventPlan(
+    {
+      chain: new ChainReader({ rpcUrl: o.harness.url, timeoutMs: 5000 }),
+      store: o.store,
+      plans: o.store,
+      policyFor: (vault) => o.policies.forVault(vault)?.policy,
+    },
+    { lossEventId: o.lossEventId, createdBy: 'sandbox' },
+  );
+  const account = distributorAccount({ rootHex: stored.root, maxTotalClaim: stored.total, maxNumNodes: BigInt(stored.claimants) });
+  o.harness.setAccount(account);
+  return account.address;
 }
 
 /** What the sandbox prints on start: what runs, and what to try next. */

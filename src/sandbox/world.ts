@@ -2,12 +2,14 @@
  * Seeds a sandbox chain (SPEC §9): the vault and its reserve, the FLC farm, the 2-of-2 multisig, an
  * escrow, the vault's invest and the klend loss transactions, one pending proposal with the curator's
  * on-chain vote in place, and a second one at the next index paying a non-escrow kToken account; the
- * curator wallet's stake in the pool, and a second, misconfigured vault for `backstop pool check`.
+ * curator wallet's stake in the pool, a second, misconfigured vault for `backstop pool check`, and the
+ * depositors who held the vault's other kTokens at the loss (fixtures/depositors.ts).
  * Accounts are written with the SDKs' serializers (src/sandbox/fixtures).
  */
 import type { AccountData } from '../chain/types.ts';
 import type { Harness } from './harness/index.ts';
 import { sandboxInvest } from './fixtures/ctoken-history.ts';
+import { depositorWorld } from './fixtures/depositors.ts';
 import { DENIED_INDEX, PENDING_AMOUNT, PENDING_INDEX, proposalAccounts, sandboxLoss, worldAccounts } from './fixtures/scenario.ts';
 import { multisigAccount, withdrawalInstructions } from './fixtures/squads.ts';
 import { farmUserStateAccount } from './fixtures/farm.ts';
@@ -41,6 +43,10 @@ export function seedSandboxChain(harness: Harness): SeededWorld {
   // The invest that gave the vault its cTokens before the loss: the history loss evidence reads.
   const invest = sandboxInvest();
   harness.addTransaction(invest.signature, invest.result);
+  // The depositors at the loss (issue 15): accounts as they are now, and their served history.
+  const depositors = depositorWorld();
+  depositors.accounts.forEach(put);
+  for (const t of depositors.transactions) harness.addTransaction(t.signature, t.result);
   // The co-signer and the fee payer need SOL for fees (readiness wants ≥ 0.05 SOL).
   harness.airdrop(SANDBOX.cosigner, 10_000_000_000n);
   harness.airdrop(SANDBOX.feePayer, 10_000_000_000n);
