@@ -89,10 +89,10 @@ describe('the message and its preimages', () => {
     const message = approvalMessage(BINDING);
     const kit = getOffchainMessageEncoder().encode({
       version: 0,
-      applicationDomain: '11111111111111111111111111111111' as OffchainMessage['applicationDomain'],
+      applicationDomain: '11111111111111111111111111111111', // 32 zero bytes
       content: { format: 0, text: message },
       requiredSignatories: [{ address: KEYS.bob.publicKey as Address }],
-    } as OffchainMessage);
+    } as unknown as OffchainMessage);
     expect(Buffer.from(offchainMessageV0(message, KEYS.bob.publicKeyBytes)).toString('hex')).toBe(Buffer.from(kit).toString('hex'));
     expect(Buffer.from(SIGNING_DOMAIN).toString('latin1')).toBe('\xffsolana offchain');
   });
