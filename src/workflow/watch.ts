@@ -40,6 +40,7 @@ export async function pollOnce(wf: Workflow): Promise<PollReport> {
     const multisig = loaded.policy.insurancePool.multisig;
     try {
       await pollMultisig(wf, multisig, report);
+      await wf.reconcileLedger(loaded.policy.vault);
       (report as { multisigs: number }).multisigs += 1;
     } catch (err) {
       report.errors.push(`${multisig}: ${(err as Error).message}`);

@@ -368,6 +368,30 @@ export class Workflow {
     return next;
   }
 
+  /**
+   * Finishes ledger effects a crash cut off: a transition and its ledger change are two transactions,
+   * so a proposal can be `executed` with its rows still reserved, or denied/ended with them not released.
+   * Run each poll; each proposal under its own lock. Returns how many proposals it settled.
+   */
+  async reconcileLedger(vault: Address): Promise<number> {
+    const reserved = (await this.store.ledgerForVault(vault)).filter((r) => r.state === 'reserved');
+    let settled = 0;
+    for (const id of new Set(reserved.map((r) => r.proposal))) {
+      const row = await this.store.getProposal(id);
+      if (!row) continue;
+      settled += await this.withProposal(row.rowId, async () => {
+        const current = await this.mustGet(row.rowId);
+        const note = { payload: { why: `reconciled: the proposal is ${current.state}` } };
+        if (current.state === 'executed') return (await this.store.compensateReservation(id, note)).length > 0 ? 1 : 0;
+        if (current.state !== 'denied' && !isFinal(current.state)) return 0;
+        const released = await this.store.releaseReservation(id, note);
+        if (released.length > 0) this.budgetFreed(current.vault, `a reservation of ${id} was released`, current.rowId);
+        return released.length > 0 ? 1 : 0;
+      });
+    }
+    return settled;
+  }
+
   /** Voids collected approvals (new epoch) and decides again. Only `awaiting-approval` and `approved`. */
   async invalidate(rowId: number, reason: string, cause: TransitionCause = 'policy'): Promise<ProposalRecord> {
     return this.withProposal(rowId, async () => this.invalidateLocked(await this.mustGet(rowId), reason, cause));

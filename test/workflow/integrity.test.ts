@@ -179,6 +179,25 @@ describe('the reservation follows the value signed (finding 7)', () => {
   });
 });
 
+describe('a crash between a transition and its ledger change loses nothing', () => {
+  it('an executed proposal whose rows are still reserved is compensated by the next poll', async () => {
+    await w.recordLoss();
+    const row = await w.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    await sql(`UPDATE proposals SET state = 'executed' WHERE row_id = $1`, [row.rowId]); // the state change landed, the compensation did not
+    await pollOnce(w.wf);
+    expect((await w.store.ledgerForProposal(row.id)).map((r) => r.state)).toEqual(['compensated']);
+  });
+
+  it('an expired proposal whose rows are still reserved is released by the next poll', async () => {
+    await w.recordLoss();
+    const row = await w.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
+    expect((await w.store.ledgerForProposal(row.id)).map((r) => r.state)).toEqual(['reserved']);
+    await sql(`UPDATE proposals SET state = 'expired' WHERE row_id = $1`, [row.rowId]);
+    await pollOnce(w.wf);
+    expect((await w.store.ledgerForProposal(row.id)).map((r) => r.state)).toEqual(['released']);
+  });
+});
+
 describe('a released reservation re-decides the vault’s denied proposals (finding 8)', () => {
   it('rejecting the first proposal frees the loss budget and the second is allowed, without the two locks waiting on each other', async () => {
     await w.recordLoss();
