@@ -22,6 +22,7 @@ import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import type { Readiness } from './readiness.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerLossEventRoutes } from './routes/loss-events.ts';
+import { registerPlanRoutes } from './routes/plans.ts';
 import { registerProposalRoutes } from './routes/proposals.ts';
 import { registerPoolCheckRoutes } from './routes/pool-check.ts';
 import { registerMiniAppRoutes } from './miniapp/routes.ts';
@@ -81,6 +82,7 @@ export function createApp(options: AppOptions): express.Express {
   router.use('/v1', readToken(options.apiReadToken));
   registerHealthRoutes(router, { readiness: options.readiness, registry: options.metrics.registry, openapi: buildOpenApi });
   registerLossEventRoutes(router, { pipeline, workflow: options.workflow, store });
+  registerPlanRoutes(router, { pipeline, workflow: options.workflow, store });
   registerProposalRoutes(router, { pipeline, workflow: options.workflow, store });
   registerPoolCheckRoutes(router, { workflow: options.workflow });
   registerPoolCheckMetrics(options.metrics.registry, () => latestPoolChecks(options.workflow));

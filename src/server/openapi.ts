@@ -16,10 +16,11 @@ import {
   ReadyAnswer,
 } from './schemas.ts';
 import { PoolCheckAnswer } from './routes/pool-check.ts';
+import { PlanJson, PlanRequest, PlanSummary } from './routes/plans.ts';
 
 /** Named schemas, generated once into `components.schemas` (requests in their input form). */
-const REQUESTS = { LossEventRequest, CloseLossRequest, ProposalRequest } as const;
-const RESPONSES = { Error: ErrorResponse, LossEvent: LossEventView, Proposal: ProposalView, LossEventList, ProposalList, Health: HealthAnswer, Ready: ReadyAnswer, PoolCheck: PoolCheckAnswer } as const;
+const REQUESTS = { LossEventRequest, CloseLossRequest, ProposalRequest, PlanRequest } as const;
+const RESPONSES = { Error: ErrorResponse, LossEvent: LossEventView, Proposal: ProposalView, LossEventList, ProposalList, Health: HealthAnswer, Ready: ReadyAnswer, PoolCheck: PoolCheckAnswer, PlanSummary, Plan: PlanJson } as const;
 
 function components(named: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
@@ -102,6 +103,20 @@ export function buildOpenApi(): object {
           parameters: [idParam('loss event id'), ...signedHeaders],
           requestBody: { required: true, content: content('CloseLossRequest') },
           responses: { '200': { description: 'closed', content: content('LossEvent') }, ...errors(...SIGNED_ERRORS) },
+        },
+      },
+      '/v1/loss-events/{id}/plan': {
+        post: {
+          summary: 'Build the compensation plan from the chain at the loss slot, store and audit it',
+          parameters: [idParam('loss event id'), ...signedHeaders],
+          requestBody: { required: true, content: content('PlanRequest') },
+          responses: { '201': { description: 'stored: root, total, claimants', content: content('PlanSummary') }, ...errors(...SIGNED_ERRORS) },
+        },
+        get: {
+          summary: 'The newest stored plan, entries with their merkle proofs',
+          security: [{ readToken: [] }],
+          parameters: [idParam('loss event id')],
+          responses: { '200': { description: 'the plan', content: content('Plan') }, ...errors(...READ_ERRORS) },
         },
       },
       '/v1/proposals': {

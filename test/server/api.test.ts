@@ -341,6 +341,8 @@ describe('read API and operational routes', () => {
         'GET /v1/loss-events',
         'GET /v1/loss-events/{id}',
         'POST /v1/loss-events/{id}/close',
+        'POST /v1/loss-events/{id}/plan',
+        'GET /v1/loss-events/{id}/plan',
         'POST /v1/proposals',
         'GET /v1/proposals',
         'GET /v1/proposals/{id}',
