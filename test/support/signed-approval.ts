@@ -13,6 +13,10 @@ import { SANDBOX } from '../../src/sandbox/seeds.ts';
 import { Ed25519Keypair } from '../../src/store/keys.ts';
 import type { ProposalRecord } from '../../src/store/types.ts';
 import { approvalMessage, offchainMessageLegacy, offchainMessageV0, base58, type Preimage } from '../../src/workflow/signed-approval.ts';
+import { createApp } from '../../src/server/app.ts';
+import { startHttpServer } from '../../src/server/listen.ts';
+import { createMetrics } from '../../src/server/metrics.ts';
+import { SILENT_LOG, type Log } from '../../src/workflow/ports.ts';
 import { startWorkflowWorld, type WorkflowWorld } from './workflow-world.ts';
 
 /** The example roster's members and their keys. */
@@ -80,4 +84,30 @@ export async function startSignedWorld(modes?: { curators?: ApprovalMode; counci
   const row = await world.wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
   if (row.state !== 'awaiting-approval') throw new Error(`proposal 1 is ${row.state}, not awaiting approval`);
   return { world, row };
+}
+
+export const READ_TOKEN = 'page-read-token-0123456789abcdef';
+
+/** The signed world behind the real HTTP app (API, page and Mini App) on 127.0.0.1. */
+export interface SignedServer {
+  readonly world: WorkflowWorld;
+  readonly row: ProposalRecord;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startSignedServer(o: { modes?: { curators?: ApprovalMode; council?: ApprovalMode }; log?: Log; clock?: () => Date } = {}): Promise<SignedServer> {
+  const { world, row } = await startSignedWorld(o.modes);
+  const app = createApp({
+    workflow: world.wf, apiReadToken: READ_TOKEN, readiness: {}, metrics: createMetrics({ processMetrics: false }), log: o.log ?? SILENT_LOG,
+    telegramBotToken: BOT_TOKEN, ...(o.clock ? { clock: o.clock } : {}),
+  });
+  const http = await startHttpServer({ app, port: 0 });
+  return {
+    world, row, url: http.url,
+    async close() {
+      await http.close();
+      await world.close();
+    },
+  };
 }

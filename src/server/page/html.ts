@@ -18,12 +18,8 @@ export function esc(text: string): string {
   return showInvisible(text, { singleLine: true }).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** Marks a string as already-escaped markup (only for the renderers here). */
-export type Html = string & { readonly __html: true };
-export const raw = (s: string): Html => s as Html;
-
 /** An address, hash or signature in full: breaks anywhere so it never widens a phone screen. */
-export const mono = (text: string): Html => raw(`<code class="mono">${esc(text)}</code>`);
+export const mono = (text: string): string => `<code class="mono">${esc(text)}</code>`;
 
 /** "2026-12-02 10:00 UTC" */
 export const timeText = (t: Date): string => `${t.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -83,7 +79,10 @@ export function verdictText(view: Pick<ProposalView, 'verdict'>): string {
   return `${RULE_MARK[first.outcome]} ${first.id}: ${first.reason}${v.problems.length > 1 ? ` (+${v.problems.length - 1} more)` : ''}`;
 }
 
-const row = (label: string, value: Html | string): string => `<dt>${esc(label)}</dt><dd>${typeof value === 'string' ? esc(value) : value}</dd>`;
+/** A fact whose value is plain text (escaped here). */
+const row = (label: string, text: string): string => `<dt>${esc(label)}</dt><dd>${esc(text)}</dd>`;
+/** A fact whose value is markup already escaped by the caller. */
+const rowHtml = (label: string, html: string): string => `<dt>${esc(label)}</dt><dd>${html}</dd>`;
 
 /**
  * A proposal, decoded: what, why, where, the verdict, who approved, the deadline, the full digest and
@@ -104,20 +103,20 @@ export function proposalHtml(view: ProposalView, o: { rules: boolean; link?: str
     const events = view.lossEvents.map(
       (e) => `loss ${mono(e.id)} on reserve ${mono(e.reserve)}${e.at ? ` (${esc(e.at.toISOString().slice(0, 10))})` : ''}: ${esc(amountText(e.remaining, units.underlying))} left`,
     );
-    facts.push(row('Why', raw(events.join('<br>'))));
+    facts.push(rowHtml('Why', events.join('<br>')));
   } else {
     facts.push(row('Why', 'no loss event recorded'));
   }
-  if (view.destination) facts.push(row('To', raw(`${esc(view.destination.escrowName ?? '⚠️ not a registered escrow')} ${mono(view.destination.address)}`)));
+  if (view.destination) facts.push(rowHtml('To', `${esc(view.destination.escrowName ?? '⚠️ not a registered escrow')} ${mono(view.destination.address)}`));
   facts.push(row('Verdict', verdictText(view)));
   facts.push(row('Approvals', tallyText(view)));
   if (view.hold) facts.push(row('Held', `${view.hold.name}’s Reject holds signing until ${timeText(view.hold.until)}`));
   if (view.rejection) facts.push(row('Rejected by', `${view.rejection.name}${view.rejection.reason ? `: ${view.rejection.reason}` : ''}`));
   if (view.deadline) facts.push(row('Deadline', timeText(view.deadline)));
-  facts.push(row('Proposal', mono(view.id)));
-  facts.push(row('Digest', view.digest ? mono(view.digest) : 'none (the message is not fully resolved)'));
-  facts.push(row('Policy', raw(`${view.policyRevision ? mono(view.policyRevision) : 'none'} · round ${view.epoch}`)));
-  if (view.intent) facts.push(row('Co-signer', raw(`${esc(view.intent.kind)} ${mono(view.intent.signature)} — ${esc(view.intent.status === 'recorded' ? 'recorded, not executed' : view.intent.status)}`)));
+  facts.push(rowHtml('Proposal', mono(view.id)));
+  facts.push(view.digest ? rowHtml('Digest', mono(view.digest)) : row('Digest', 'none (the message is not fully resolved)'));
+  facts.push(rowHtml('Policy', `${view.policyRevision ? mono(view.policyRevision) : 'none'} · round ${view.epoch}`));
+  if (view.intent) facts.push(rowHtml('Co-signer', `${esc(view.intent.kind)} ${mono(view.intent.signature)} — ${esc(view.intent.status === 'recorded' ? 'recorded, not executed' : view.intent.status)}`));
   if (view.claim) facts.push(row('Claim', `${view.claim} (shown, never used to decide)`));
 
   const parts = [
@@ -149,16 +148,17 @@ export function lossEventHtml(e: LossEventView, units: Units): string {
   const u = units.underlying;
   return (
     `<article class="loss" data-loss="${esc(e.id)}"><h3>Loss ${mono(e.id)}${e.state === 'closed' ? ' <small>(closed)</small>' : ''}</h3><dl class="facts">` +
-    row('Reserve', mono(e.reserve)) +
+    rowHtml('Reserve', mono(e.reserve)) +
     row('Recorded', amountText(e.recordedLoss, u)) +
     row('Compensated', amountText(e.compensated, u)) +
     row('Reserved', amountText(e.reserved, u)) +
     row('Left', amountText(e.remaining, u)) +
-    row('Evidence', raw(
+    rowHtml(
+      'Evidence',
       `transaction ${mono(e.signature)} (slot ${esc(e.slot.toString())}${e.at ? `, ${esc(e.at.toISOString().slice(0, 10))}` : ''}): ` +
         `the vault’s loss ${esc(e.vaultLoss.toString())}, forgiven ${esc(e.forgiven.toString())}; the vault held ${esc(e.evidence.vaultCTokens.toString())} of ` +
         `${esc(e.evidence.reserveCTokenSupply.toString())} cTokens at slot ${esc(e.evidence.readAtSlot.toString())} (base units)`,
-    )) +
+    ) +
     row('Recorded by', `${e.recordedBy}, ${timeText(e.recordedAt)}`) +
     (e.note ? row('Note', e.note) : '') +
     '</dl></article>'
@@ -177,5 +177,5 @@ export function poolCheckHtml(view: PoolCheckView): string {
 /** The audit log's head: what an anchor copy is compared with. */
 export function auditHeadHtml(head: AuditHead | null): string {
   if (!head) return '<section class="audit"><h2>Audit head</h2><p>The audit log is empty.</p></section>';
-  return `<section class="audit"><h2>Audit head</h2><dl class="facts">${row('Entry', String(head.seq))}${row('Hash', mono(head.hash))}${row('Signature', mono(head.signature))}</dl></section>`;
+  return `<section class="audit"><h2>Audit head</h2><dl class="facts">${row('Entry', String(head.seq))}${rowHtml('Hash', mono(head.hash))}${rowHtml('Signature', mono(head.signature))}</dl></section>`;
 }

@@ -7,7 +7,7 @@ import type { LoadedPolicy } from '../../policy/load.ts';
 import { proposalView } from '../../workflow/views.ts';
 import type { Workflow } from '../../workflow/workflow.ts';
 import { readOverview } from './data.ts';
-import { auditHeadHtml, documentHtml, esc, lossEventHtml, mono, poolCheckHtml, proposalHtml, raw, timeText } from './html.ts';
+import { auditHeadHtml, documentHtml, esc, lossEventHtml, mono, poolCheckHtml, proposalHtml, timeText } from './html.ts';
 
 /** The overview page; `base` links each proposal to its page (null: no links, as in the Mini App). */
 export async function overviewPage(wf: Workflow, o: { policies?: readonly LoadedPolicy[]; base: string | null; logout?: boolean }): Promise<string> {
@@ -44,5 +44,5 @@ export async function proposalPage(wf: Workflow, rowId: number): Promise<string 
   if (!row) return null;
   const view = await proposalView({ store: wf.store, policyFor: (r) => wf.policyFor(r) }, row, wf.now());
   const body = `<nav><a href="/page">← All proposals</a></nav>${proposalHtml(view, { rules: true })}`;
-  return documentHtml({ title: `#${view.rowId} — backstop`, body: raw(body) });
+  return documentHtml({ title: `#${view.rowId} — backstop`, body });
 }
