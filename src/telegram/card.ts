@@ -124,7 +124,8 @@ function cardLines(view: ProposalView, links: CardLinks): string[] {
   } else {
     lines.push('Withdraw: amount unknown (see Details)');
   }
-  lines.push('from the Insurance Pool');
+  // A stored compensation plan takes this line's place: the card keeps its 12-line budget.
+  lines.push(view.plan ? planText(view.plan, units.shares) : 'from the Insurance Pool');
 
   // Why
   const [event, ...more] = view.lossEvents;
@@ -155,6 +156,17 @@ function cardLines(view: ProposalView, links: CardLinks): string[] {
   const look = [links.squads ? link(links.squads, 'Squads') : null, link(links.explorer, 'Explorer')].filter((x) => x !== null).join(' · ');
   lines.push(`${view.digest ? code(view.digest.slice(0, 16)) : '<i>no digest</i>'} · ${look}`);
   return lines;
+}
+
+/** "Plan 1,234 holders · 9,820.00 · 1a2b3c4d" (kTokens, as the line above), shortened to one 40-character phone line. */
+export function planText(plan: NonNullable<ProposalView['plan']>, unit: Units['shares']): string {
+  // Two decimals, rounded down: the card is a glance; Details and the API have the exact total.
+  const d = unit.decimals;
+  const total = d === null ? `${plan.total}` : d > 2 ? displayAmount(plan.total / 10n ** BigInt(d - 2), 2) : displayAmount(plan.total, d);
+  const root = plan.root.slice(0, 8);
+  const h = plan.claimants.toLocaleString('en-US');
+  const forms = [`Plan ${h} holders · ${total} ${unit.symbol} · ${root}`, `Plan ${h} holders · ${total} · ${root}`, `Plan ${h} · ${total} · ${root}`, `Plan ${h} holders · root ${root}`];
+  return escapeLine(forms.find((t) => [...t].length <= 40) ?? `Plan · root ${root}`);
 }
 
 /** One line of at most `width` characters: all checks passed, or the first that did not and why. */
@@ -212,6 +224,9 @@ export function renderDetails(view: ProposalView, links: CardLinks): string {
       `Loss ${code(e.id)}${e.state === 'closed' ? ' (closed)' : ''} on reserve ${code(e.reserve)}: recorded ${escapeLine(amountText(e.recordedLoss, units.underlying))}, ` +
         `compensated ${escapeLine(amountText(e.compensated, units.underlying))}, reserved ${escapeLine(amountText(e.reserved, units.underlying))}, left ${escapeLine(amountText(e.remaining, units.underlying))}`,
     );
+  }
+  if (view.plan) {
+    lines.push(`Plan of ${code(view.plan.lossEventId)}: ${view.plan.claimants} holders, total ${escapeLine(amountText(view.plan.total, units.shares))} (${view.plan.total} base units), root ${code(view.plan.root)}`);
   }
   lines.push(`Digest ${view.digest ? code(view.digest) : '<i>none</i>'}`);
   lines.push(`Policy ${view.policyRevision ? code(view.policyRevision) : '<i>none</i>'} · round ${view.epoch}`);

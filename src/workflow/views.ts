@@ -7,7 +7,7 @@ import type { Address } from '@solana/kit';
 import type { Decision, Outcome } from '../policy/decision.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
 import type { DecisionSummary } from '../policy/summary.ts';
-import type { IntentKind, IntentStatus, LedgerEntry, ProposalRecord, ProposalState, Store, StoredLossEvent, TransitionCause } from '../store/types.ts';
+import type { IntentKind, IntentStatus, LedgerEntry, ProposalRecord, ProposalState, Store, StoredLossEvent, StoredPlan, TransitionCause } from '../store/types.ts';
 import type { Member, Tally } from './quorum.ts';
 import { holdEndsAt } from './timers.ts';
 import { activeHold, currentTally, type PressAction } from './votes.ts';
@@ -40,6 +40,16 @@ export interface LossEventLine {
   readonly remaining: bigint;
   /** When the loss happened (the loss transaction's block time), if known. */
   readonly at: Date | null;
+}
+
+/** A loss event's stored compensation plan (issue 15), as screens show it. */
+export interface PlanLine {
+  readonly lossEventId: string;
+  /** 64 hex characters: what the distributor must hold. */
+  readonly root: string;
+  /** kToken base units: the distributor's max_total_claim. */
+  readonly total: bigint;
+  readonly claimants: number;
 }
 
 /** A vote of the current round, as stored. */
@@ -84,6 +94,8 @@ export interface ProposalView {
   /** Where the withdrawal pays, and the registered escrow's name (null: not an escrow). */
   readonly destination: { readonly address: Address; readonly escrowName: string | null } | null;
   readonly lossEvents: readonly LossEventLine[];
+  /** The stored plan of the loss event the withdrawal draws on, when it draws on one that has a plan. */
+  readonly plan?: PlanLine | null;
   /** Votes of the current round (the API's `approvals`). */
   readonly approvals: readonly ApprovalLine[];
   /** The current round's tally against the current policy; null without a policy. */
@@ -114,6 +126,8 @@ export interface LossEventView extends LossEventLine {
   readonly recordedAt: Date;
   readonly recordedBy: string;
   readonly closedAt: Date | null;
+  /** Its newest stored compensation plan, null when none. */
+  readonly plan: PlanLine | null;
 }
 
 /** What building a view needs: the store and the current policies. */
@@ -158,13 +172,19 @@ export function lossEventLine(e: StoredLossEvent, ledger: readonly LedgerEntry[]
   };
 }
 
-/** The loss event view. */
-export function lossEventView(e: StoredLossEvent, ledger: readonly LedgerEntry[]): LossEventView {
+/** The loss event view (with its newest stored plan, when given). */
+export function lossEventView(e: StoredLossEvent, ledger: readonly LedgerEntry[], plan?: StoredPlan | null): LossEventView {
   return {
     ...lossEventLine(e, ledger),
     vault: e.vault, signature: e.signature, vaultLoss: e.vaultLoss, forgiven: e.forgiven, evidence: e.evidence, slot: e.slot,
     blockTime: e.blockTime, note: e.note, recordedAt: e.recordedAt, recordedBy: e.recordedBy, closedAt: e.closedAt,
+    plan: plan ? planLine(plan) : null,
   };
+}
+
+/** A stored plan as screens show it. */
+export function planLine(p: StoredPlan): PlanLine {
+  return { lossEventId: p.lossEventId, root: p.root, total: p.total, claimants: p.claimants };
 }
 
 const detailOf = (detail: unknown): Record<string, unknown> => (detail !== null && typeof detail === 'object' ? (detail as Record<string, unknown>) : {});
@@ -174,7 +194,7 @@ const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 export async function proposalView(src: ViewSources, row: ProposalRecord, now: Date): Promise<ProposalView> {
   const { store } = src;
   const loaded = src.policyFor(row);
-  const [stored, tally, timers, intent, transitions, votes, events, ledger] = await Promise.all([
+  const [stored, tally, timers, intent, transitions, votes, events, ledger, plans] = await Promise.all([
     store.latestDecision(row.rowId),
     currentTally({ store, policyFor: src.policyFor }, row),
     store.timersFor(row.rowId),
@@ -183,6 +203,7 @@ export async function proposalView(src: ViewSources, row: ProposalRecord, now: D
     store.votes(row.rowId),
     store.lossEventsForVault(row.vault),
     store.ledgerForVault(row.vault),
+    store.latestPlansForVault?.(row.vault) ?? new Map<string, StoredPlan>(),
   ]);
   const decision = stored?.decision ?? null;
   const summary = stored?.summary ?? null;
@@ -221,6 +242,7 @@ export async function proposalView(src: ViewSources, row: ProposalRecord, now: D
     units: unitsOf(loaded, summary),
     destination: summary?.destination ? { address: summary.destination, escrowName: summary.escrowName } : null,
     lossEvents: shown.map((e) => lossEventLine(e, ledger)),
+    plan: shown.length === 1 && plans.has(shown[0]!.id) ? planLine(plans.get(shown[0]!.id)!) : null,
     approvals: votes.filter((v) => v.epoch === row.epoch).map((v) => ({ telegramId: v.telegramId, name: v.name, role: v.role, vote: v.vote, at: v.at })),
     tally,
     required: loaded ? { curators: loaded.policy.curators.required, council: loaded.policy.council.quorum } : null,
