@@ -2,6 +2,7 @@ import type { Address } from '@solana/kit';
 import type { Command } from 'commander';
 import { toJsonText } from '../util/json.ts';
 import { cleanText } from '../util/text.ts';
+import { sandboxForStore, sandboxNotice, shown, type SandboxDefaults } from './sandbox-defaults.ts';
 
 interface LossRecordOptions {
   vault: string;
@@ -45,11 +46,25 @@ async function record(opts: LossRecordOptions, m: Awaited<ReturnType<typeof modu
     if (!isAddress(v)) throw new Refusal(2, `${flag} ${v} is not a base58 address`);
   }
   if (!/^(0|[1-9][0-9]*)$/.test(opts.vaultLoss)) throw new Refusal(2, `--vault-loss must be an integer amount in the underlying token's base units, got ${opts.vaultLoss}`);
-  const rpcUrl = opts.rpc ?? process.env.SOLANA_RPC_URL;
+  // The sandbox's store, audit key and RPC when no production variable is set (docs/configuration.md).
+  let sandbox: SandboxDefaults | null;
+  try {
+    sandbox = sandboxForStore(opts.database);
+  } catch (err) {
+    throw new Refusal(2, (err as Error).message);
+  }
+  const used: string[] = [];
+  const take = (value: string | undefined, what: string): string | undefined => {
+    if (value !== undefined) used.push(what);
+    return value;
+  };
+  const database = opts.database ?? take(sandbox?.database, `database ${shown(sandbox?.database ?? '')}`);
+  const rpcUrl = opts.rpc ?? process.env.SOLANA_RPC_URL ?? take(sandbox?.rpcUrl, `RPC ${sandbox?.rpcUrl}`);
+  const auditPath = process.env.AUDIT_KEYPAIR ?? take(sandbox?.auditKeypair, `audit key ${shown(sandbox?.auditKeypair ?? '')}`);
+  if (sandbox && used.length > 0) process.stderr.write(sandboxNotice('loss record', sandbox, used));
   if (!rpcUrl) throw new Refusal(2, 'no RPC: pass --rpc URL or set SOLANA_RPC_URL');
   // Several endpoints (comma-separated): the loss must verify alike on every one (issue 13 §4).
   const chain = openChain(parseRpcUrls(rpcUrl, opts.rpc ? '--rpc' : 'SOLANA_RPC_URL'));
-  const auditPath = process.env.AUDIT_KEYPAIR;
   if (!auditPath) throw new Refusal(2, 'AUDIT_KEYPAIR must name the audit keypair file: every store change is signed into the audit log');
   const policyDir = opts.policyDir ?? process.env.POLICY_DIR;
   if (policyDir) {
@@ -59,7 +74,7 @@ async function record(opts: LossRecordOptions, m: Awaited<ReturnType<typeof modu
   // A pkcs11: URI signs the audit entries inside the HSM (PKCS11_MODULE, PKCS11_PIN_FILE).
   const settings = pkcs11Settings(process.env, ['AUDIT_KEYPAIR']);
   const auditKey = loadAuditKey(auditPath, settings ? { pkcs11: settings } : {});
-  const store = await openStore({ database: resolveDatabase(opts.database), auditKey }).catch((err: unknown) => {
+  const store = await openStore({ database: resolveDatabase(database), auditKey }).catch((err: unknown) => {
     auditKey.close();
     throw err;
   });
@@ -100,7 +115,7 @@ export function registerLoss(program: Command): void {
     .requiredOption('--vault-loss <amount>', "declared vault loss, underlying token base units")
     .option('--note <text>', 'a note for the humans')
     .option('--rpc <url>', 'Solana JSON-RPC, or several comma-separated that must agree (default SOLANA_RPC_URL)')
-    .option('--database <db>', 'SQLite file or postgres:// URL (default DATABASE_URL, else ./data/backstop.db)')
+    .option('--database <db>', 'SQLite file or postgres:// URL (default DATABASE_URL, else the sandbox’s, else ./data/backstop.db)')
     .option('--policy-dir <dir>', 'refuse a vault no policy covers (default POLICY_DIR when set)')
     .action(async (opts: LossRecordOptions) => {
       const m = await modules();

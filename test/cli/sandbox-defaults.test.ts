@@ -15,6 +15,7 @@ import { PRODUCTION_VARIABLES, sandboxDefaults, sandboxForStore } from '../../sr
 import { SANDBOX_KEYPAIRS } from '../../src/sandbox/seeds.ts';
 import { Ed25519Keypair, writeKeypairFile } from '../../src/store/keys.ts';
 import { openStore } from '../../src/store/open.ts';
+import { takeInstanceLock } from '../../src/store/sqlite.ts';
 import { lossInput } from '../store/helpers.ts';
 
 const BIN = resolve('bin/backstop.js');
@@ -134,6 +135,21 @@ describe('CLI commands on the sandbox', () => {
   it('inspect --policy takes loss events from the sandbox store and says so', async () => {
     const r = await run(['inspect', '--rpc', 'http://127.0.0.1:9', '--multisig', 'SMPLecH534NA9acpos4G6x7uf3LWbCAwZQE9e8ZekMu', '--index', '1', '--policy', POLICY]);
     expect(r.stderr.split('\n')[0]).toBe("backstop inspect: using the sandbox's database data/sandbox/backstop.db for loss events (data/sandbox/sandbox.json exists and no production variable is set)");
+  });
+
+  it('loss record: the sandbox database, audit key and RPC; refused (exit 1) while the sandbox holds its store', async () => {
+    const lock = takeInstanceLock(join(dataDir, 'backstop.db')); // as the running sandbox holds it
+    try {
+      const r = await run(['loss', 'record', '--vault', 'A1LtRDhd5W6urP8LJ6Z3G5ZjPSgPpPJAd3VTZdbHjY7z', '--reserve', 'D6q6wuQSrifJKZYpR1M8R4YawnLDtDsMmWM1NbBmgJ59', '--signature', 'x', '--vault-loss', '1']);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[0]).toBe(
+        "backstop loss record: using the sandbox's database data/sandbox/backstop.db, RPC http://127.0.0.1:9, audit key data/sandbox/audit-keypair.json (data/sandbox/sandbox.json exists and no production variable is set)",
+      );
+      expect(lines[1]).toMatch(/^backstop loss record: a running backstop instance holds .*backstop\.db .*record the loss with POST \/v1\/loss-events instead$/);
+      expect(r.code).toBe(1);
+    } finally {
+      lock.release();
+    }
   });
 
   it('webhook send: the sandbox API, webhook source and key when not given', async () => {
