@@ -5,7 +5,7 @@
  * the page's URL, and expires after 10 minutes; nothing of the server's is ever in a page.
  */
 import type { ProposalView } from '../../workflow/views.ts';
-import { documentHtml, esc, mono, proposalHtml } from '../page/html.ts';
+import { documentHtml, esc, mono, proposalHtml, rulesHtml } from '../page/html.ts';
 
 export const MINIAPP_SCRIPT_PATH = '/miniapp/app.js';
 
@@ -40,12 +40,13 @@ export type ApproveOffer =
   | { readonly kind: 'button' }
   | { readonly kind: 'none'; readonly why: string };
 
-/** The approval page: the proposal as decoded, then the way to approve that fits the member's role. */
+/** The approval page: the proposal as decoded, the way to approve that fits the member's role, then every rule. */
 export function approvePage(o: { view: ProposalView; member: { name: string; role: string }; offer: ApproveOffer; initData: string; notice?: { kind: 'ok' | 'refused'; text: string } }): string {
   const { view, offer } = o;
   const parts: string[] = [`<h1>Approve #${view.rowId}?</h1>`, `<p class="muted">You are ${esc(o.member.name)} (${esc(o.member.role)}).</p>`];
   if (o.notice) parts.push(`<p class="notice ${o.notice.kind}" id="outcome" data-outcome="${o.notice.kind}">${esc(o.notice.text)}</p>`);
-  parts.push(proposalHtml(view, { rules: true }));
+  // What, why, where, verdict, who and the digest first; the way to approve; then every rule.
+  parts.push(proposalHtml(view, { rules: false }));
   const common = `${hiddenInitData(o.initData)}<input type="hidden" name="digest" value="${esc(view.digest ?? '')}">`;
   if (offer.kind === 'none') {
     parts.push(`<p class="notice" id="no-approve">${esc(offer.why)}</p>`);
@@ -71,5 +72,6 @@ export function approvePage(o: { view: ProposalView; member: { name: string; rol
     );
   }
   parts.push('<p class="muted">Reject stays on the card: it holds signing for 10 minutes until you confirm or cancel.</p>');
+  parts.push(rulesHtml(view));
   return documentHtml({ title: `Approve #${view.rowId}`, scripts: [MINIAPP_SCRIPT_PATH], body: parts.join('') });
 }

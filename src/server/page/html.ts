@@ -125,22 +125,27 @@ export function proposalHtml(view: ProposalView, o: { rules: boolean; link?: str
     `<p class="state state-${esc(view.state)}">${esc(stateText(view.state))}</p>`,
     `<dl class="facts">${facts.join('')}</dl>`,
   ];
-  if (o.rules) {
-    parts.push(view.decision ? `<h3>Rules <small>decision ${mono(view.decision.id)}</small></h3>` : '<h3>Rules</h3>');
-    parts.push(
-      view.rules.length === 0
-        ? '<p>Not decided yet.</p>'
-        : `<ul class="rules">${view.rules.map((r) => `<li class="rule rule-${esc(r.outcome)}"><span class="mark">${RULE_MARK[r.outcome]}</span> <b>${esc(r.id)}</b> — ${esc(r.reason)}</li>`).join('')}</ul>`,
-    );
-    parts.push(`<h3>Votes, round ${view.epoch}</h3>`);
-    parts.push(
-      view.approvals.length === 0
-        ? '<p>None yet.</p>'
-        : `<ul class="votes">${view.approvals.map((a) => `<li>${esc(a.name)} (${esc(a.role)}) ${a.vote === 'approve' ? '✅ approved' : '🚫 rejected'} ${esc(timeText(a.at))}</li>`).join('')}</ul>`,
-    );
-  }
+  if (o.rules) parts.push(rulesHtml(view));
   parts.push('</article>');
   return parts.join('');
+}
+
+/** The decision with every rule and its reason, then the round's votes. */
+export function rulesHtml(view: ProposalView): string {
+  const parts: string[] = [];
+  parts.push(view.decision ? `<h3>Rules <small>decision ${mono(view.decision.id)}</small></h3>` : '<h3>Rules</h3>');
+  parts.push(
+    view.rules.length === 0
+      ? '<p>Not decided yet.</p>'
+      : `<ul class="rules">${view.rules.map((r) => `<li class="rule rule-${esc(r.outcome)}"><span class="mark">${RULE_MARK[r.outcome]}</span> <b>${esc(r.id)}</b> — ${esc(r.reason)}</li>`).join('')}</ul>`,
+  );
+  parts.push(`<h3>Votes, round ${view.epoch}</h3>`);
+  parts.push(
+    view.approvals.length === 0
+      ? '<p>None yet.</p>'
+      : `<ul class="votes">${view.approvals.map((a) => `<li>${esc(a.name)} (${esc(a.role)}) ${a.vote === 'approve' ? '✅ approved' : '🚫 rejected'} ${esc(timeText(a.at))}</li>`).join('')}</ul>`,
+  );
+  return `<section class="decision">${parts.join('')}</section>`;
 }
 
 /** A loss event with its evidence (the bound it was recorded with) and what is used of it. */

@@ -21,7 +21,7 @@ code, pre, textarea { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consol
 code.mono, pre { word-break: break-all; overflow-wrap: anywhere; white-space: pre-wrap; }
 pre { background: var(--card); padding: 8px; border-radius: 6px; margin: 6px 0; user-select: all; }
 article, section.pool, section.audit, .panel { background: var(--card); border-radius: 10px; padding: 10px 12px; margin: 10px 0; }
-.facts { display: grid; grid-template-columns: minmax(0, 6.5em) minmax(0, 1fr); gap: 4px 10px; margin: 6px 0; }
+.facts { display: grid; grid-template-columns: minmax(0, 7.5em) minmax(0, 1fr); gap: 4px 10px; margin: 6px 0; }
 .facts dt { color: var(--muted); }
 .facts dd { margin: 0; min-width: 0; }
 .state { font-weight: 600; margin: 0 0 4px; }
