@@ -24,8 +24,8 @@ afterAll(async () => {
 
 const bearer = { authorization: `Bearer ${READ_TOKEN}` };
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${s.url}${path}`, { headers, redirect: 'manual' });
-const login = (token: string) =>
-  fetch(`${s.url}/page/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+const login = (token: string, headers: Record<string, string> = {}) =>
+  fetch(`${s.url}/page/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ token }).toString() });
 
 describe('who may read the page', () => {
   it('without the token: 401 and the sign-in form, nothing of the vault', async () => {
@@ -48,6 +48,7 @@ describe('who may read the page', () => {
     const cookie = ok.headers.get('set-cookie')!;
     expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[0-9]+\\.[A-Za-z0-9_-]{43}; Path=/page; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Strict$`));
     expect(cookie).not.toContain(READ_TOKEN);
+    expect((await login(READ_TOKEN, { 'x-forwarded-proto': 'https' })).headers.get('set-cookie')).toMatch(/; Secure$/); // behind a TLS proxy
     const session = cookie.split(';')[0]!;
     expect((await get('/page', { cookie: session })).status).toBe(200);
     const forged = session.replace(/\.(.)/, (_m, c: string) => `.${c === 'A' ? 'B' : 'A'}`);

@@ -83,7 +83,8 @@ export function registerPageRoutes(router: Router, o: PageOptions): void {
       res.status(401).type('html').send(loginPage('That is not the read token. Nothing else was tried.'));
       return;
     }
-    const secure = req.secure ? '; Secure' : '';
+    // Behind a TLS proxy the request arrives as http: its X-Forwarded-Proto can only add Secure, never remove it.
+    const secure = req.secure || req.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? '; Secure' : '';
     res
       .set('Set-Cookie', `${SESSION_COOKIE}=${sessionValue(o.apiReadToken!, clock())}; Path=/page; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Strict${secure}`)
       .redirect(303, '/page');
