@@ -1,5 +1,5 @@
 /**
- * Telegram (SPEC §7): time from a button press to the card edit, against the telegram-test-api
+ * Telegram (docs/telegram.md): time from a button press to the card edit, against the telegram-test-api
  * emulator with the real bot, workflow and SQLite store. Reject / Cancel alternate on one card so
  * every press edits it.
  */

@@ -1,5 +1,5 @@
 /**
- * Sends a copy of the audit head out of the machine after each signing step (SPEC §8 anchor): to every
+ * Sends a copy of the audit head out of the machine after each signing step (docs/audit.md anchor): to every
  * policy chat through the notifier, and as JSON to `AUDIT_ANCHOR_URL` when set. Each copy carries
  * `backstop audit verify --expect-seq N --expect-hash H`, so restoring an older log is caught later
  * by anyone holding the message. Publishing never throws: a failed copy is logged, signing goes on.

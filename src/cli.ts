@@ -1,6 +1,6 @@
 /**
  * The `backstop` command line. Each command lives in `src/cli/<command>.ts` and registers itself here.
- * Exit codes (SPEC §8): 0 ok, 1 a finding or refusal, 2 bad arguments or unreadable input, RPC or database.
+ * Exit codes (docs/storage.md): 0 ok, 1 a finding or refusal, 2 bad arguments or unreadable input, RPC or database.
  */
 import { CommanderError, type Command } from 'commander';
 import { BackstopCommand } from './cli/command.ts';

@@ -1,12 +1,12 @@
 /**
- * Configuration from the environment (SPEC §9). Production needs all six required variables; with
+ * Configuration from the environment (docs/configuration.md). Production needs all six required variables; with
  * none of them (or `--sandbox`) backstop runs the sandbox; some but not all is an error naming what
  * is missing. Secrets are file paths (or, for keys, RFC 7512 `pkcs11:` URIs of keys held in an HSM);
  * their contents are read by the components that use them.
  */
 export const REQUIRED_IN_PRODUCTION = ['SOLANA_RPC_URL', 'TELEGRAM_BOT_TOKEN', 'COSIGNER_KEYPAIR', 'AUDIT_KEYPAIR', 'API_READ_TOKEN', 'POLICY_DIR'] as const;
 
-/** Every variable backstop reads (SPEC §9 and the audit anchor's and the HSM's); `backstop init` writes each one. */
+/** Every variable backstop reads (docs/configuration.md and the audit anchor's and the HSM's); `backstop init` writes each one. */
 export const CONFIG_VARIABLES = [
   'SOLANA_RPC_URL', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'TELEGRAM_WEBHOOK_URL', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_MINIAPP',
   'COSIGNER_KEYPAIR', 'FEE_PAYER_KEYPAIR', 'AUDIT_KEYPAIR', 'AUDIT_HEAD_FILE', 'AUDIT_ANCHOR_FILE', 'AUDIT_ANCHOR_URL',
@@ -57,7 +57,7 @@ const set = (env: NodeJS.ProcessEnv, k: string): string | undefined => {
 /** An environment variable's value, unset when empty or blank. */
 export const envValue = set;
 
-/** The audit anchor variables (SPEC §8): where the anchor file is kept, and where copies are posted. */
+/** The audit anchor variables (docs/audit.md): where the anchor file is kept, and where copies are posted. */
 export const AUDIT_ANCHOR_FILE = 'AUDIT_ANCHOR_FILE';
 export const AUDIT_ANCHOR_URL = 'AUDIT_ANCHOR_URL';
 

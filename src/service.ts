@@ -3,7 +3,7 @@
  * the HTTP API and the periodic loops (poller, timers, policy reload, card retries) around the
  * workflow. Production and the sandbox both start through here; only their parts differ.
  *
- * On PostgreSQL several instances may run (SPEC §8): the one holding the lease is active (it polls
+ * On PostgreSQL several instances may run (docs/storage.md): the one holding the lease is active (it polls
  * Telegram, runs the loops and signs); the others are standbys that serve the read API, answer
  * POSTs 503 `standby`, and take over once the active one's lease runs out. On SQLite a second
  * instance refuses to start.
@@ -52,7 +52,7 @@ export interface ServiceParts {
   readonly intervals?: Partial<Intervals>;
   /** Leave the periodic loops stopped until `startLoops()` (the sandbox seeds its story first). */
   readonly deferLoops?: boolean;
-  /** Where copies of the audit head are posted (SPEC §8); default `AUDIT_ANCHOR_URL`, null for none. */
+  /** Where copies of the audit head are posted (docs/audit.md); default `AUDIT_ANCHOR_URL`, null for none. */
   readonly anchorUrl?: string | null;
   /** The Mini App signed approvals open, `<bot>/<app>` (docs/approvals.md); default TELEGRAM_MINIAPP, null for none. */
   readonly miniApp?: string | null;

@@ -3,7 +3,7 @@ import { ConfigError, readConfig, REQUIRED_IN_PRODUCTION } from '../src/config.t
 
 const full = Object.fromEntries(REQUIRED_IN_PRODUCTION.map((k) => [k, k === 'SOLANA_RPC_URL' ? 'http://127.0.0.1:8899' : `/secrets/${k}`]));
 
-describe('configuration (SPEC §9)', () => {
+describe('configuration (docs/configuration.md)', () => {
   it('runs the sandbox when none of the six is set', () => {
     expect(readConfig({})).toMatchObject({ mode: 'sandbox' });
     expect(readConfig({ PORT: '0' })).toMatchObject({ mode: 'sandbox', port: 0 });

@@ -1,6 +1,6 @@
 /**
  * The Solana CLI account JSON form (`solana account --output json`, `solana-test-validator
- * --account`), which snapshots use for `accounts[]` (SPEC §5). `rentEpoch` and `space` are ignored
+ * --account`), which snapshots use for `accounts[]` (docs/rules.md#snapshots-replaying-a-decision). `rentEpoch` and `space` are ignored
  * on input: the data length is the space.
  */
 import { address, isAddress } from '@solana/kit';

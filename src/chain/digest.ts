@@ -1,5 +1,5 @@
 /**
- * The proposal digest of SPEC §4.3: a hash of exactly what would execute (multisig, index, vault and
+ * The proposal digest of docs/digest.md: a hash of exactly what would execute (multisig, index, vault and
  * every resolved instruction), so humans and the signing-time check can bind to it. Anything that
  * does not change execution (creator, bumps, votes, whether a key came from a lookup table) is out.
  * How to recompute it by hand: docs/digest.md.
@@ -40,7 +40,7 @@ const u64 = (n: bigint): Buffer => {
   return b;
 };
 
-/** The SPEC §4.3 digest as 64 lowercase hex characters. Throws on out-of-range integers. */
+/** The docs/digest.md digest as 64 lowercase hex characters. Throws on out-of-range integers. */
 export function computeDigest(input: DigestInput): string {
   const key = (a: Address): Uint8Array => {
     const bytes = base58.encode(a) as Uint8Array; // decoded addresses are already validated; check the length only

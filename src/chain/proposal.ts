@@ -1,7 +1,7 @@
 /**
  * Resolves what a Squads proposal would execute: a pure core over already-read accounts (so the
  * policy engine can run it on snapshot data) plus a thin async loop that reads what is missing.
- * Resolution follows SQUADS.md §2: static keys with header flags, then all lookup-writable, then all
+ * Resolution follows docs/chain.md#squads-v4: static keys with header flags, then all lookup-writable, then all
  * lookup-readonly keys; a missing table or index leaves the message unresolved and the digest null.
  */
 import type { Address } from '@solana/kit';
@@ -62,7 +62,7 @@ export interface DecodedProposal {
   readonly vaultPda: Address | null;
   /** Set for a vault transaction; null otherwise. */
   readonly message: ResolvedMessage | null;
-  /** SPEC §4.3 digest; null unless the message is fully resolved. */
+  /** docs/digest.md digest; null unless the message is fully resolved. */
   readonly digest: string | null;
 }
 
@@ -89,7 +89,7 @@ function readTransaction(accounts: AccountMap, multisig: Address, index: bigint,
   return belongs(read, at, 'Squads transaction', (t) => (t.type === 'vault' ? { multisig: t.value.multisig, index: t.value.index } : t), multisig, index);
 }
 
-/** Static key flags from the message header (SQUADS.md §1: writable signers, readonly signers, writable non-signers, readonly non-signers). */
+/** Static key flags from the message header (docs/chain.md#squads-v4: writable signers, readonly signers, writable non-signers, readonly non-signers). */
 function staticKeys(m: VaultTransactionMessage): InstructionAccount[] {
   return m.accountKeys.map((key, i) => ({
     address: key,

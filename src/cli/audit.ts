@@ -1,7 +1,7 @@
 /**
  * `backstop audit verify [--database …] [--pubkey B58] [--head FILE] [--anchor FILE | --no-anchor]
  * [--expect-seq N --expect-hash H]` and `backstop audit export [--database …] [--since SEQ|TIME]`
- * (SPEC §8). Read-only: they never take the instance lock. verify exits 0 when the chain holds, 1 when
+ * (docs/audit.md). Read-only: they never take the instance lock. verify exits 0 when the chain holds, 1 when
  * it is broken, tampered, cut before the anchor or an expected head, or when no anchor is found; 2 when
  * the database, key, head or anchor cannot be read. export writes one JSON object per line on stdout.
  */
@@ -46,7 +46,7 @@ const parseHash = (text: string): string => {
 
 /** Registers `audit verify` and `audit export`. */
 export function registerAudit(program: Command): void {
-  const audit = program.command('audit').description('the signed, hash-chained audit log (SPEC §8)');
+  const audit = program.command('audit').description('the signed, hash-chained audit log (docs/audit.md)');
   audit
     .command('verify')
     .description('check the chain, signatures and head: exit 0 ok, 1 broken or tampered, 2 unreadable')

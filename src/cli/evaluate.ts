@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-/** `backstop evaluate --snapshot FILE [--json]`: decide offline (SPEC §5). Exit 0 allowed, 1 denied, 2 unreadable. */
+/** `backstop evaluate --snapshot FILE [--json]`: decide offline (docs/rules.md#snapshots-replaying-a-decision). Exit 0 allowed, 1 denied, 2 unreadable. */
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')

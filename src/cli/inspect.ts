@@ -44,7 +44,7 @@ interface InspectOptions {
 class InspectError extends Error {}
 
 /**
- * Why a decoded proposal is not "recognised" (SPEC §5: a VaultTransaction decoded, or a Config or
+ * Why a decoded proposal is not "recognised" (docs/rules.md#snapshots-replaying-a-decision: a VaultTransaction decoded, or a Config or
  * Batch named), or null when it is.
  */
 export function unrecognised(p: DecodedProposal): string | null {
@@ -135,7 +135,7 @@ async function inspect(opts: InspectOptions): Promise<number> {
   return decision.allowed ? 0 : 1;
 }
 
-/** `backstop inspect`: decode (and with --policy, decide) a proposal from the chain (SPEC §5). */
+/** `backstop inspect`: decode (and with --policy, decide) a proposal from the chain (docs/rules.md#snapshots-replaying-a-decision). */
 export function registerInspect(program: Command): void {
   program
     .command('inspect')

@@ -103,7 +103,7 @@ async function record(opts: LossRecordOptions, m: Awaited<ReturnType<typeof modu
   }
 }
 
-/** `backstop loss record …` (SPEC §2 step 1): verify from the chain and write through the store. */
+/** `backstop loss record …` (docs/flow.md step 1): verify from the chain and write through the store. */
 export function registerLoss(program: Command): void {
   const loss = program.command('loss').description('loss events');
   loss

@@ -1,5 +1,5 @@
 /**
- * `backstop policy check [file|dir]` (SPEC §3, §8): validates policy files and prints
+ * `backstop policy check [file|dir]` (docs/policy.md, docs/storage.md): validates policy files and prints
  * `OK <file> revision <hex>` per good file and `<file>: <path>: <message>` per problem.
  * Exit 0 all good, 1 any problem, 2 when the path cannot be read.
  */
@@ -13,7 +13,7 @@ const EXIT_UNREADABLE = 2;
 
 /** Registers `policy check` on the program. */
 export function registerPolicy(program: Command): void {
-  const policy = program.command('policy').description('policy files (SPEC §3)');
+  const policy = program.command('policy').description('policy files (docs/policy.md)');
   policy
     .command('check')
     .description('validate a policy file or every *.yaml in a directory (default POLICY_DIR, else policies/)')

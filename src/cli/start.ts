@@ -122,11 +122,11 @@ export function withPortOption(env: NodeJS.ProcessEnv, port: string | undefined,
   return { ...env, PORT: port };
 }
 
-/** `backstop start`: production with configuration, else the sandbox (SPEC §9). Runs until SIGINT/SIGTERM. */
+/** `backstop start`: production with configuration, else the sandbox (docs/configuration.md). Runs until SIGINT/SIGTERM. */
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run the service: production with configuration, else the sandbox of SPEC §9')
+    .description('run the service: production with configuration, else the sandbox (docs/configuration.md)')
     .option('--sandbox', 'run the sandbox even when configuration is present')
     .option('--data-dir <dir>', 'sandbox data directory (default ./data/sandbox)')
     .option('--port <n>', 'the HTTP API port: the same as setting PORT (0 picks free ones)')

@@ -1,6 +1,6 @@
 /**
  * `backstop webhook send --source ID --key KEYFILE --url URL <request>`: signs a request with a
- * webhook source's keypair file (Solana CLI JSON) and sends it to the HTTP API (SPEC §6). Prints the
+ * webhook source's keypair file (Solana CLI JSON) and sends it to the HTTP API (docs/api.md). Prints the
  * status and the body. Exit 0 on 2xx, 1 on 4xx, 2 on 5xx, an unreachable server or a bad argument,
  * and 2 when what answered is not backstop (its `{ error: { code, message } }` or the resource the
  * route returns): e.g. --url pointed at the Solana RPC, which answers HTTP 200 with a JSON-RPC error.
@@ -37,7 +37,7 @@ const loadShapes = () =>
       'loss-event': LossEventView.pick({ id: true, vault: true, reserve: true, signature: true, state: true, evidence: true }),
       proposal: ProposalView.pick({ id: true, multisig: true, transactionIndex: true, vault: true, state: true }),
     },
-    /** backstop's error shape (SPEC §6); a JSON-RPC error has a numeric `code`, so it is not this. */
+    /** backstop's error shape (docs/api.md); a JSON-RPC error has a numeric `code`, so it is not this. */
     error: z.object({ error: z.object({ code: z.string().min(1), message: z.string() }) }),
   })));
 
@@ -60,7 +60,7 @@ export async function notBackstop(res: Pick<SignedResponse, 'status' | 'json' | 
 export function registerWebhook(program: Command): void {
   const send = program
     .command('webhook')
-    .description('call the HTTP API as a webhook source (SPEC §6)')
+    .description('call the HTTP API as a webhook source (docs/api.md)')
     .command('send')
     .description('sign a request with a webhook source key and send it')
     .option('--source <id>', 'webhook source id (X-Backstop-Source); required, except on the sandbox')

@@ -1,5 +1,5 @@
 /**
- * The real co-signer (SPEC §2 steps 6–7): re-reads the proposal right before signing, builds
+ * The real co-signer (docs/flow.md steps 6–7): re-reads the proposal right before signing, builds
  * `proposal_approve` (+ `vault_transaction_execute` in the SAME transaction when the policy executes
  * and the time lock is 0), signs, and stores the intent BEFORE anything is sent. Sending only ever
  * sends stored bytes, after reading the Proposal account; confirmation is polled.
@@ -329,7 +329,7 @@ export class ChainCoSigner implements CoSigner {
       transactionPda,
       addressLookupTableAccounts: tables,
     });
-    // SQUADS.md §4.2: any inner signer besides the vault/ephemeral PDAs would sign with our keys. Never.
+    // docs/chain.md#squads-v4: any inner signer besides the vault/ephemeral PDAs would sign with our keys. Never.
     const signer = accountMetas.find((m) => m.isSigner);
     if (signer) throw new CosignRefused(row.id, `the vault transaction needs an extra signer ${signer.pubkey.toBase58()}`);
     return generated.createVaultTransactionExecuteInstruction({

@@ -1,5 +1,5 @@
 /**
- * Create mode (SPEC §2 step 2): backstop builds the Squads vault transaction + proposal itself, of
+ * Create mode (docs/flow.md step 2): backstop builds the Squads vault transaction + proposal itself, of
  * exactly the allowed shape — farms `withdraw_from_farm_vault(amount)` into the vault PDA's kToken
  * ATA, then `transferChecked` of what the farm will send to the escrow — at `transaction_index + 1`
  * read fresh, retrying a lost race. The co-signer creates it (it needs Initiate). Every transaction
@@ -45,7 +45,7 @@ export interface ChainProposalCreatorOptions {
 
 type Landing = { readonly kind: 'landed' } | { readonly kind: 'failed'; readonly err: unknown } | { readonly kind: 'expired' };
 
-/** kit instruction → web3.js v1 (KAMINO.md §11: signer for *_SIGNER roles, writable for WRITABLE*). */
+/** kit instruction → web3.js v1 (docs/chain.md#decoding: signer for *_SIGNER roles, writable for WRITABLE*). */
 function toWeb3(ix: Instruction): TransactionInstruction {
   return new TransactionInstruction({
     programId: new PublicKey(ix.programAddress),

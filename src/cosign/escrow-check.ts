@@ -1,5 +1,5 @@
 /**
- * After execution (SPEC §2 state `executed`: "escrow balance checked"): did each token destination
+ * After execution (docs/flow.md state `executed`: "escrow balance checked"): did each token destination
  * of the vault transaction receive exactly what the decoded transfer says? Balance deltas come from
  * the executing transaction's token balances when the node reports them, else from balances read at
  * signing time. Best effort by design: it logs and audits what it could verify and never throws.

@@ -1,5 +1,5 @@
 /**
- * Re-reading a proposal from the chain right before signing (SQUADS.md §4.1: lookup tables are
+ * Re-reading a proposal from the chain right before signing (docs/chain.md#squads-v4: lookup tables are
  * re-resolved before signing). Unlike `decodeProposal`, it keeps the raw accounts (the SDK's execute
  * accounts need the stored message and the tables) and turns any unreadable account into
  * `ChainUnavailable`: the co-signer never signs on partial data.

@@ -20,7 +20,7 @@ export interface Signer {
   signMessage(message: Uint8Array): Promise<Uint8Array>;
 }
 
-/** The co-signer key file does not fit the policies (SPEC §9: start-up refuses it). */
+/** The co-signer key file does not fit the policies (docs/configuration.md: start-up refuses it). */
 export class CosignerKeyMismatch extends Error {
   override readonly name = 'CosignerKeyMismatch';
   constructor(readonly path: string, readonly keyAddress: Address, readonly expected: readonly Address[]) {

@@ -1,5 +1,5 @@
 /**
- * Exact money arithmetic of SPEC §4.1: bigint fractions with one rounding at the end,
+ * Exact money arithmetic of docs/rules.md#how-the-numbers-are-computed: bigint fractions with one rounding at the end,
  * and the decimal strings used at the edges (policy limits, API bodies).
  */
 

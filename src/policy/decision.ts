@@ -1,5 +1,5 @@
 /**
- * The decision of SPEC §4.2: all nine rule results in table order, allowed only when every one
+ * The decision of docs/rules.md#the-decision: all nine rule results in table order, allowed only when every one
  * passes, and a deterministic id = first 32 hex of sha256(JCS(decision without id)).
  */
 import { canonicalize, sha256Hex } from './jcs.ts';

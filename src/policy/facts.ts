@@ -1,12 +1,12 @@
 /**
  * What `decide` is given: everything read from the chain and the store, and nothing else.
- * The same shape is saved as a snapshot (SPEC §5) so a decision can be replayed offline.
+ * The same shape is saved as a snapshot (docs/rules.md#snapshots-replaying-a-decision) so a decision can be replayed offline.
  */
 import type { Address } from '@solana/kit';
 import type { AccountMap } from '../chain/types.ts';
 import type { TransactionJson } from './loss-transaction.ts';
 
-/** A recorded loss event with the evidence read when it was recorded (SPEC §2 step 1). */
+/** A recorded loss event with the evidence read when it was recorded (docs/flow.md step 1). */
 export interface LossEvent {
   readonly id: string;
   readonly vault: Address;
@@ -24,7 +24,7 @@ export interface LossEvent {
   readonly plan?: { readonly root: string; readonly total: bigint };
 }
 
-/** A reservation against a loss event (SPEC §4.1 "Ledger rows"). */
+/** A reservation against a loss event (docs/rules.md#how-the-numbers-are-computed "Ledger rows"). */
 export interface LedgerRow {
   readonly lossEventId: string;
   /** `<multisig>:<transactionIndex>` */
@@ -48,7 +48,7 @@ export interface ProposalRef {
 
 export interface Facts {
   readonly proposal: ProposalRef;
-  /** Every account read; an address absent from the map does not exist (SPEC §4.1). */
+  /** Every account read; an address absent from the map does not exist (docs/rules.md#how-the-numbers-are-computed). */
   readonly accounts: AccountMap;
   /** Loss transactions by signature. */
   readonly transactions: ReadonlyMap<string, StoredTransaction>;
@@ -56,5 +56,5 @@ export interface Facts {
   readonly ledger: readonly LedgerRow[];
 }
 
-/** `<multisig>:<transactionIndex>`, the proposal id of SPEC §2. */
+/** `<multisig>:<transactionIndex>`, the proposal id of docs/flow.md. */
 export const proposalId = (ref: { multisig: string; transactionIndex: bigint }): string => `${ref.multisig}:${ref.transactionIndex}`;

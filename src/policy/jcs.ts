@@ -1,6 +1,6 @@
 /**
  * RFC 8785 JSON Canonicalization Scheme (JCS) and the sha256 used over it.
- * Policy revisions, decision ids and audit entry hashes (SPEC §3, §4.2, §8) are hashes of this form,
+ * Policy revisions, decision ids and audit entry hashes (docs/policy.md, docs/rules.md#the-decision, docs/audit.md) are hashes of this form,
  * so two equal values always serialise to the same bytes whatever their key order or source format.
  */
 import { createHash } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
- * Reading policy files (SPEC §3): YAML text → validated {@link Policy} and its revision, a whole
+ * Reading policy files (docs/policy.md): YAML text → validated {@link Policy} and its revision, a whole
  * `POLICY_DIR` with the cross-file checks, the lookups by multisig and vault, and the sandbox-key
- * check production start-up uses (SPEC §9).
+ * check production start-up uses (docs/configuration.md).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -130,7 +130,7 @@ const isPolicyName = (name: string) => !name.startsWith('.') && /\.ya?ml$/i.test
 
 /**
  * Reads every `*.yaml` / `*.yml` file of `dir` (sorted by name; hidden files skipped, no recursion)
- * and adds the cross-file checks of SPEC §3. Throws {@link PolicyReadError} when the directory or
+ * and adds the cross-file checks of docs/policy.md. Throws {@link PolicyReadError} when the directory or
  * one of its policy files cannot be read.
  */
 export async function loadPolicyDir(dir: string): Promise<PolicyDirResult> {
@@ -156,7 +156,7 @@ export async function loadPolicyDir(dir: string): Promise<PolicyDirResult> {
   return { files, crossFileProblems, policies, ok: files.every((f) => f.ok) && crossFileProblems.length === 0 };
 }
 
-/** SPEC §3: one vault, farm and multisig per policy; one public key per webhook source id. */
+/** docs/policy.md: one vault, farm and multisig per policy; one public key per webhook source id. */
 export function crossFileCheck(policies: readonly LoadedPolicy[]): FileProblem[] {
   const problems: FileProblem[] = [];
   const unique: [string, (p: Policy) => string, string][] = [
@@ -193,7 +193,7 @@ export function crossFileCheck(policies: readonly LoadedPolicy[]): FileProblem[]
 type HasPolicy = Policy | { policy: Policy };
 const policyOf = (p: HasPolicy): Policy => ('policy' in p ? p.policy : p);
 
-/** The policy whose `insurancePool.multisig` is `multisig` (one multisig belongs to one policy, SPEC §2). */
+/** The policy whose `insurancePool.multisig` is `multisig` (one multisig belongs to one policy, docs/flow.md). */
 export function policyForMultisig<T extends HasPolicy>(policies: Iterable<T>, multisig: string): T | undefined {
   for (const p of policies) if (policyOf(p).insurancePool.multisig === multisig) return p;
   return undefined;
@@ -207,7 +207,7 @@ export function policyForVault<T extends HasPolicy>(policies: Iterable<T>, vault
 
 /**
  * Every address in `policy` that is in `addresses` (production passes the public sandbox world's keys
- * and addresses, and refuses a policy with any: SPEC §9), as `"<path>: <address>"`, in file order.
+ * and addresses, and refuses a policy with any: docs/configuration.md), as `"<path>: <address>"`, in file order.
  */
 export function addressesFoundIn(policy: Policy, addresses: ReadonlySet<string>): string[] {
   const found: string[] = [];

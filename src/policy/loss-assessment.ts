@@ -1,5 +1,5 @@
 /**
- * Which loss events back a proposal and how much loss remains uncompensated (SPEC §4.1:
+ * Which loss events back a proposal and how much loss remains uncompensated (docs/rules.md#how-the-numbers-are-computed:
  * "Forgiven", "Recorded loss", "Remaining loss", "Several events", "Ledger rows"). Pure.
  */
 import type { Address } from '@solana/kit';

@@ -1,5 +1,5 @@
 /**
- * Recording a loss event (SPEC §2 step 1, §6 POST /v1/loss-events): prove from the chain that the
+ * Recording a loss event (docs/flow.md step 1, docs/api.md POST /v1/loss-events): prove from the chain that the
  * cited transaction is a successful klend socialize_loss on the declared reserve, and read the
  * evidence later decisions use: the vault's cTokens of the reserve AS THEY WERE AT THE LOSS (from
  * the history of its cToken account, docs/loss-evidence.md) and the reserve's current cToken
@@ -115,7 +115,7 @@ export async function verifyLossForRecording(input: {
 }
 
 /**
- * The vault's cTokens of `reserve` at the loss (SPEC §2 step 1, docs/loss-evidence.md): the cToken
+ * The vault's cTokens of `reserve` at the loss (docs/flow.md step 1, docs/loss-evidence.md): the cToken
  * account's balance before the first transaction that touched it after the loss, or the current
  * allocation when none did. Fails closed when the history cannot prove which.
  */

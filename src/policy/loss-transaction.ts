@@ -1,6 +1,6 @@
 /**
  * Verifies that a stored `getTransaction` JSON result is a klend `socialize_loss` on a reserve, and
- * how much debt it forgave there (SPEC §4.1 "Forgiven", KAMINO.md §7). Pure: no I/O.
+ * how much debt it forgave there (docs/rules.md#how-the-numbers-are-computed "Forgiven", docs/chain.md#klend). Pure: no I/O.
  */
 import { getBase58Encoder } from '@solana/kit';
 import { PROGRAMS } from '../chain/programs.ts';
@@ -161,7 +161,7 @@ export function verifyLossTransaction(tx: TransactionJson, reserve: string): Los
     const lines = (block?.lines ?? []).map((l) => FORGIVING.exec(l)).filter((m): m is RegExpExecArray => m !== null);
     if (lines.length === 0) return { ...base, loggedForgiven: null, problem: 'no "Forgiving debt amount" line in its invoke block' };
     if (lines.length > 1) return { ...base, loggedForgiven: null, problem: `${lines.length} "Forgiving debt amount" lines in one invoke block` };
-    const logged = BigInt(lines[0]![1]!); // fraction dropped (SPEC §4.1)
+    const logged = BigInt(lines[0]![1]!); // fraction dropped (docs/rules.md#how-the-numbers-are-computed)
     if (logged > liquidityAmount) {
       return { ...base, loggedForgiven: logged, problem: `logged forgiven amount ${logged} exceeds its liquidity_amount ${liquidityAmount}` };
     }

@@ -1,6 +1,6 @@
 /**
  * The policies in force: loaded from POLICY_DIR, looked up by multisig or vault, and reloaded on
- * SIGHUP and every 60 s (SPEC §3). An invalid directory keeps the previous policies in force and is
+ * SIGHUP and every 60 s (docs/policy.md). An invalid directory keeps the previous policies in force and is
  * reported once per distinct problem; a new revision or roster is reported so that the workflow can
  * void that vault's approvals.
  */

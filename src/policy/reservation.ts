@@ -1,5 +1,5 @@
 /**
- * How an allowed decision's value is reserved against loss events (SPEC §4.1, §8): events fill
+ * How an allowed decision's value is reserved against loss events (docs/rules.md#how-the-numbers-are-computed, docs/storage.md): events fill
  * oldest first (loss block time, then id), a bound event takes it alone, and the limits window is
  * re-checked. Pure: the store calls it inside its vault-level lock with the rows it just read.
  */

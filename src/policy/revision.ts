@@ -1,5 +1,5 @@
 /**
- * The policy revision (SPEC §3): what the humans' approvals and every decision are bound to.
+ * The policy revision (docs/policy.md): what the humans' approvals and every decision are bound to.
  */
 import { canonicalize, sha256Hex } from './jcs.ts';
 import type { Policy } from './schema.ts';

@@ -1,12 +1,12 @@
 /**
- * The policy file format of SPEC §3 as a zod 4 schema, plus the in-file checks a schema cannot state
+ * The policy file format of docs/policy.md as a zod 4 schema, plus the in-file checks a schema cannot state
  * (roles, duplicates, quorum against the roster). `validatePolicy` is the one entry point: it returns
  * the parsed {@link Policy} or every problem with its dotted path.
  *
- * Parsed form (what the revision hashes, SPEC §3): defaults filled in; addresses as kit `Address`;
+ * Parsed form (what the revision hashes, docs/policy.md): defaults filled in; addresses as kit `Address`;
  * durations (`limits.window`, `approvals.ttl`, `approvals.remindEvery`) as plain integer SECONDS;
  * `limits.maxPerProposal`/`maxPerWindow` kept as the decimal strings written — the token's decimals are
- * unknown here, so "more decimals than the token has" is judged by the `limits` rule (SPEC §4.1).
+ * unknown here, so "more decimals than the token has" is judged by the `limits` rule (docs/rules.md#how-the-numbers-are-computed).
  * The optional `insurancePool.minDepthRatio` and `insurancePool.reserves` (read by `backstop pool check`
  * and the guardian) have no default: absent, they are absent from the parsed form and its revision.
  * So is the optional `compensation` block (issue 15: requirePlan, clawbackReceivers, distributorAdmins, dust).
@@ -24,7 +24,7 @@ export interface PolicyProblem {
 
 /** Largest `insurancePool.timeLock` accepted, in seconds (90 days). */
 export const MAX_TIME_LOCK = 7_776_000;
-/** Actions a webhook source may be allowed (SPEC §3 `webhookSources[].may`). */
+/** Actions a webhook source may be allowed (docs/policy.md `webhookSources[].may`). */
 export const WEBHOOK_ACTIONS = ['loss-events', 'proposals'] as const;
 /** A limit as written: a non-negative decimal without sign, exponent or separators. */
 export const DECIMAL_RE = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
@@ -121,7 +121,7 @@ const approvalSchema = z
 const memberSchema = obj({ name: text(), telegramId: telegramUserId, signer: addressSchema.optional() });
 
 /**
- * The SPEC §3 file shape: strict objects (unknown keys are errors), defaults filled in, durations in
+ * The docs/policy.md file shape: strict objects (unknown keys are errors), defaults filled in, durations in
  * seconds. Cross-field checks (quorum ≤ members, roles, duplicates) are in {@link validatePolicy}.
  */
 export const PolicySchema = obj({
@@ -282,7 +282,7 @@ function semanticProblems(raw: unknown): PolicyProblem[] {
   countCheck(curators, 'required', 'curators');
   countCheck(council, 'quorum', 'council');
 
-  // A person holds one role once: a curator never counts toward the council (SPEC §7).
+  // A person holds one role once: a curator never counts toward the council (docs/telegram.md).
   const seenIds = new Map<number, string>();
   for (const [section, name] of [
     [curators, 'curators'],

@@ -1,5 +1,5 @@
 /**
- * Snapshots (SPEC §5): every input of one decision as a JSON file, so `evaluate` replays it offline
+ * Snapshots (docs/rules.md#snapshots-replaying-a-decision): every input of one decision as a JSON file, so `evaluate` replays it offline
  * to the same decision id. Parsing is strict: a snapshot that cannot be read is an error, never a
  * guess (duplicate pubkeys, bad base64, bad numbers).
  */
@@ -14,7 +14,7 @@ import type { TransactionJson } from './loss-transaction.ts';
 import { loadPolicyFile, type PolicyProblem } from './load.ts';
 import { validatePolicy, type Policy } from './schema.ts';
 
-/** The snapshot could not be read or lacks the SPEC §5 shape (exit 2). */
+/** The snapshot could not be read or lacks the docs/rules.md#snapshots-replaying-a-decision shape (exit 2). */
 export class SnapshotError extends Error {
   override readonly name = 'SnapshotError';
 }
@@ -42,7 +42,7 @@ const LedgerRowJson = z.strictObject({
 });
 const TransactionEntryJson = z.strictObject({ signature: z.string().min(1), result: z.record(z.string(), z.unknown()) });
 
-/** `{ lossEvents, ledger, transactions? }`: the `--loss-events FILE` of `backstop inspect` (SPEC §5). */
+/** `{ lossEvents, ledger, transactions? }`: the `--loss-events FILE` of `backstop inspect` (docs/rules.md#snapshots-replaying-a-decision). */
 const LossRecordsSchema = z.strictObject({
   lossEvents: z.array(LossEventJson),
   ledger: z.array(LedgerRowJson),
@@ -82,7 +82,7 @@ const problemsText = (problems: readonly PolicyProblem[]) => problems.map((p) =>
 /** Parses a snapshot object; `baseDir` resolves a policy given as a path. Throws SnapshotError. */
 export async function parseSnapshot(json: unknown, baseDir: string): Promise<LoadedSnapshot> {
   const parsed = SnapshotSchema.safeParse(json);
-  if (!parsed.success) throw new SnapshotError(`the snapshot lacks the SPEC §5 shape: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+  if (!parsed.success) throw new SnapshotError(`the snapshot lacks the docs/rules.md#snapshots-replaying-a-decision shape: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
   const s = parsed.data;
 
   let policy: Policy;

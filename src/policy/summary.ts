@@ -1,7 +1,7 @@
 /**
  * The numbers a decision was made on, typed (issue "one read model"): every screen reads these instead
  * of digging rule facts out by string id. `decide` returns it beside the Decision (whose shape and id
- * SPEC §4.2 fixes); the store keeps it with the decision as JSON (bigints as decimal strings).
+ * docs/rules.md#the-decision fixes); the store keeps it with the decision as JSON (bigints as decimal strings).
  */
 import type { Address } from '@solana/kit';
 import type { RuleContext } from './context.ts';
@@ -9,9 +9,9 @@ import type { RuleContext } from './context.ts';
 export interface DecisionSummary {
   /** kTokens the withdrawal names (Σ of withdraw_from_farm_vault amounts), null when there is none. */
   readonly amount: bigint | null;
-  /** The withdrawal's value in underlying base units (SPEC §4.1 "Value"), null when it cannot be valued. */
+  /** The withdrawal's value in underlying base units (docs/rules.md#how-the-numbers-are-computed "Value"), null when it cannot be valued. */
   readonly value: bigint | null;
-  /** kTokens the farm will send (SPEC §4.1 "Farm transfer"). */
+  /** kTokens the farm will send (docs/rules.md#how-the-numbers-are-computed "Farm transfer"). */
   readonly farmTransfer: bigint | null;
   /** Whether the withdrawal takes the whole pool (and freezes the farm). */
   readonly drainsPool: boolean | null;

@@ -1,6 +1,6 @@
 /**
- * Value of a withdrawal in the underlying token (SPEC §4.1 "Value", KAMINO.md §6 and §8) and what
- * the farm will actually send ("Farm transfer", KAMINO.md §3). Exact fractions, one rounding.
+ * Value of a withdrawal in the underlying token (docs/rules.md#how-the-numbers-are-computed "Value", docs/chain.md#kvault and docs/rules.md#how-the-numbers-are-computed) and what
+ * the farm will actually send ("Farm transfer", docs/chain.md#farms-the-insurance-pool). Exact fractions, one rounding.
  */
 import type { Address } from '@solana/kit';
 import type { Read } from '../chain/types.ts';
@@ -29,7 +29,7 @@ export interface ReserveForValue {
 
 export type Computed<T> = ({ readonly outcome: 'pass' } & T) | { readonly outcome: 'fail' | 'unknown'; readonly reason: string };
 
-/** Liquidity per cToken of a reserve as an exact fraction (KAMINO.md §7 exchange rate). */
+/** Liquidity per cToken of a reserve as an exact fraction (docs/chain.md#klend exchange rate). */
 export function reserveTotalSupply(r: ReserveForValue): Fraction {
   const l = r.liquidity;
   return frac(

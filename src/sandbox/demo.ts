@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole story in a sandbox of its own (temp dir, free ports), driven only the
  * way outsiders drive it — signed webhooks, emulator button presses, the read API — and printed
- * step by step. Exits 0 when every step behaved as the SPEC says. With BACKSTOP_PROGRAMS_DIR it runs
+ * step by step. Exits 0 when every step behaved as docs/flow.md says. With BACKSTOP_PROGRAMS_DIR it runs
  * in real mode: the withdrawal executes on the Squads and Farms programs and the escrow's balance is
  * shown before and after; with the klend dump too, the loss itself is klend's socialize_loss.
  */

@@ -1,8 +1,8 @@
 /**
  * The sandbox world: every key derives from a fixed, documented seed so that
  * `policies/example.yaml`, the test fixtures and the sandbox name the same addresses.
- * Seed of key NAME = sha256("backstop-sandbox-v1:" + NAME) used as an ed25519 seed (docs/seeds.md).
- * These keys are public knowledge: production refuses any of them (SPEC §9).
+ * Seed of key NAME = sha256("backstop-sandbox-v1:" + NAME) used as an ed25519 seed.
+ * These keys are public knowledge: production refuses any of them (docs/configuration.md).
  */
 import { createHash } from 'node:crypto';
 import { Keypair, PublicKey } from '@solana/web3.js';
@@ -113,7 +113,7 @@ export const SANDBOX = {
   misconfiguredFarmVaultsAuthority: pda([Buffer.from('authority'), pk(misconfiguredFarm).toBuffer()], PROGRAMS.farms),
 } as const;
 
-/** Telegram ids of the sandbox roster (SPEC §9 sandbox.json). */
+/** Telegram ids of the sandbox roster (docs/configuration.md sandbox.json). */
 export const SANDBOX_TELEGRAM = {
   chatId: -1001,
   curators: [1001],
@@ -121,12 +121,12 @@ export const SANDBOX_TELEGRAM = {
   outsider: 3001,
 } as const;
 
-/** Public keys production must refuse to run with (SPEC §9). */
+/** Public keys production must refuse to run with (docs/configuration.md). */
 export const SANDBOX_PUBLIC_KEYS: ReadonlySet<string> = new Set(Object.values(SANDBOX_KEYPAIRS).map((k) => k.publicKey.toBase58()));
 
 export { ata as associatedTokenAddress };
 
-/** Every public key and address of the sandbox world: production refuses a policy or key naming one (SPEC §9). */
+/** Every public key and address of the sandbox world: production refuses a policy or key naming one (docs/configuration.md). */
 export const SANDBOX_ADDRESSES: ReadonlySet<string> = new Set([
   ...SANDBOX_PUBLIC_KEYS,
   ...Object.values(SANDBOX).filter((v): v is Extract<typeof v, string> => typeof v === 'string'),

@@ -1,5 +1,5 @@
 /**
- * The sandbox (SPEC §9): the whole service on one machine with no token, RPC endpoint or key of
+ * The sandbox (docs/configuration.md): the whole service on one machine with no token, RPC endpoint or key of
  * anyone's — a LiteSVM chain behind a loopback JSON-RPC, the telegram-test-api emulator, SQLite in
  * the data dir, and policies/example.yaml. Each start is fresh. Loaded by dynamic import only.
  */
@@ -36,7 +36,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** The sandbox's bot token: the emulator accepts any; this one is public on purpose. */
 export const SANDBOX_BOT_TOKEN = '4242:SANDBOX-not-a-real-token';
 
-/** What `sandbox.json` holds (SPEC §9), for other programs to drive the sandbox. */
+/** What `sandbox.json` holds (docs/configuration.md), for other programs to drive the sandbox. */
 export interface SandboxInfo {
   readonly httpUrl: string;
   readonly rpcUrl: string;
@@ -90,7 +90,7 @@ export interface SeededScenario {
   readonly telegram: SandboxInfo['telegram']['users'] & { readonly chatId: number };
   readonly rehearsal?: SandboxInfo['rehearsal'];
   readonly misconfiguredVault?: Address;
-  /** Plan the loss once recorded and seed a distributor whose root matches it (the SPEC §9 world). */
+  /** Plan the loss once recorded and seed a distributor whose root matches it (the docs/configuration.md world). */
   readonly compensation?: boolean;
 }
 
@@ -101,7 +101,7 @@ export interface SandboxScenario {
 }
 
 /**
- * The SPEC §9 world: seeds.ts addresses, policies/example.yaml. In real mode with the klend and farms
+ * The docs/configuration.md world: seeds.ts addresses, policies/example.yaml. In real mode with the klend and farms
  * dumps the loss is produced by the real klend program, else served as a recording.
  */
 export function sandboxScenario(programsDir?: string): SandboxScenario {
@@ -163,7 +163,7 @@ async function ports(port: number | undefined): Promise<{ http: number; rpc: num
   return { http: port, rpc: port + 1, telegram: port + 2 };
 }
 
-/** A second sandbox on a data dir that a live one uses: refused before anything is touched (SPEC §8). */
+/** A second sandbox on a data dir that a live one uses: refused before anything is touched (docs/storage.md). */
 export class SandboxInUse extends InstanceLocked {
   constructor(holder: InstanceLocked, dataDir: string) {
     super(holder.holder, dataDir);
@@ -187,7 +187,7 @@ export async function startSandbox(options: {
   dataDir?: string;
   port?: number;
   programsDir?: string;
-  /** Another chain than the SPEC §9 world (a rehearsal); its own programs decide real mode. */
+  /** Another chain than the docs/configuration.md world (a rehearsal); its own programs decide real mode. */
   scenario?: SandboxScenario;
   log: Log;
   intervals?: Partial<Intervals>;

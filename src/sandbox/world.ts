@@ -1,5 +1,5 @@
 /**
- * Seeds a sandbox chain (SPEC §9): the vault and its reserve, the FLC farm, the 2-of-2 multisig, an
+ * Seeds a sandbox chain (docs/configuration.md): the vault and its reserve, the FLC farm, the 2-of-2 multisig, an
  * escrow, the vault's invest and the klend loss transactions, one pending proposal with the curator's
  * on-chain vote in place, and a second one at the next index paying a non-escrow kToken account; the
  * curator wallet's stake in the pool, a second, misconfigured vault for `backstop pool check`, and the

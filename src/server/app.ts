@@ -1,5 +1,5 @@
 /**
- * The HTTP API's express app (SPEC §6), assembled from its parts: request ids and access logs,
+ * The HTTP API's express app (docs/api.md), assembled from its parts: request ids and access logs,
  * the signed-request pipeline for POSTs, the bearer-token read API, the operational routes, and
  * JSON errors everywhere; beside them the read-only page (/page) and the Mini App (/miniapp) as HTML.
  * `createApp` does not listen; `startHttpServer` (listen.ts) does.
@@ -47,7 +47,7 @@ export interface AppOptions {
   /** Timestamps, idempotency window, replay records, page sessions, `initData` age. Default: the system clock. */
   readonly clock?: () => Date;
   readonly limits?: {
-    /** Default 64 KiB (SPEC §6). */
+    /** Default 64 KiB (docs/api.md). */
     readonly bodyBytes?: number;
     /** Per-source token bucket. Default burst 60, 10/s. */
     readonly rate?: RateLimitOptions;

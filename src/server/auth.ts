@@ -1,7 +1,7 @@
 /**
- * Who is calling: signed webhook requests (SPEC §6) verified against the webhook sources the
+ * Who is calling: signed webhook requests (docs/api.md) verified against the webhook sources the
  * policies list, the vault scoping of what a verified source may do, and the read API's bearer
- * token. Verification uses node:crypto with one KeyObject per source key, built once (STACK.md §6).
+ * token. Verification uses node:crypto with one KeyObject per source key, built once.
  */
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { getBase58Encoder } from '@solana/kit';
@@ -36,7 +36,7 @@ export class SourceDirectory {
 
   constructor(private readonly policies: PolicyRegistry) {}
 
-  /** The distinct keys the policies list for `source` (normally one, SPEC §3). */
+  /** The distinct keys the policies list for `source` (normally one, docs/policy.md). */
   keysOf(source: string): readonly string[] {
     const all = this.policies.all();
     if (all !== this.indexedFrom) this.reindex(all);
@@ -107,7 +107,7 @@ export function targetPolicy(policies: PolicyRegistry, target: { readonly vault?
 }
 
 /**
- * SPEC §6: authorized only if the source, WITH THE KEY THAT VERIFIED IT, is listed in the target
+ * docs/api.md: authorized only if the source, WITH THE KEY THAT VERIFIED IT, is listed in the target
  * policy and `action` is in its `may` (403 otherwise). A target no policy covers passes here and is
  * answered 404 by the workflow.
  */

@@ -1,5 +1,5 @@
 /**
- * Reads a request's raw bytes with a hard limit (SPEC §6: 413 above 64 KiB, before reading more).
+ * Reads a request's raw bytes with a hard limit (docs/api.md: 413 above 64 KiB, before reading more).
  * A declared Content-Length above the limit is refused before any byte is read; a chunked body is
  * refused as soon as it crosses the limit. What the client still sends is discarded (up to a cap,
  * then the socket is closed) so that it can read the 413 instead of a reset.
@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.ts';
 
-/** SPEC §6: 64 KiB. */
+/** docs/api.md: 64 KiB. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 /** Bytes discarded after a 413 before the connection is cut. */
 const DISCARD_CAP_BYTES = 1024 * 1024;

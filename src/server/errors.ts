@@ -1,5 +1,5 @@
 /**
- * Errors as HTTP answers (SPEC §6): every refusal is `{ error: { code, message, details? } }`.
+ * Errors as HTTP answers (docs/api.md): every refusal is `{ error: { code, message, details? } }`.
  * Domain refusals keep their code and get the status of their kind; outages are 503 with
  * `Retry-After`; anything unexpected is a 500 that names only the request id (the log has the rest,
  * never secrets).
@@ -39,7 +39,7 @@ export function errorBody(err: HttpError): ErrorBody {
   return { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
 }
 
-/** The status of each kind of workflow refusal (SPEC §6): bad input is a 4xx, never a 5xx. */
+/** The status of each kind of workflow refusal (docs/api.md): bad input is a 4xx, never a 5xx. */
 export const REFUSAL_STATUS: Readonly<Record<RefusalKind, number>> = {
   'not-found': 404,
   conflict: 409,

@@ -1,5 +1,5 @@
 /**
- * `Idempotency-Key` (SPEC §6): a final answer is stored per (source, key) with the hash of the
+ * `Idempotency-Key` (docs/api.md): a final answer is stored per (source, key) with the hash of the
  * request; the same key with the same request within 24 h gets that stored answer again, with no
  * second effect. The same key with a DIFFERENT request is refused 422 `idempotency-key-reused`
  * (as the IETF Idempotency-Key draft advises) — the key is never rebound.

@@ -1,4 +1,4 @@
-/** The HTTP API (SPEC §6): what the service wires. */
+/** The HTTP API (docs/api.md): what the service wires. */
 export { createApp, type AppOptions } from './app.ts';
 export { startHttpServer, type RunningHttpServer } from './listen.ts';
 export { createMetrics, countDecisions, registerHttpMetrics, registerDecisionMetrics, registerRpcMetrics, registerPollerMetrics, type Metrics } from './metrics.ts';

@@ -70,7 +70,7 @@ const idParam = (description: string) => ({ name: 'id', in: 'path', required: tr
 export function buildOpenApi(): object {
   return {
     openapi: '3.1.0',
-    info: { title: 'backstop', version: '1', description: 'Policy-checked co-signer for Kamino Insurance Pool emergency withdrawals (SPEC §6)' },
+    info: { title: 'backstop', version: '1', description: 'Policy-checked co-signer for Kamino Insurance Pool emergency withdrawals (docs/api.md)' },
     components: {
       securitySchemes: { readToken: { type: 'http', scheme: 'bearer', description: 'API_READ_TOKEN' } },
       schemas: { ...components(REQUESTS, 'input'), ...components(RESPONSES, 'output') },

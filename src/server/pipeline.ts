@@ -1,5 +1,5 @@
 /**
- * The signed-request pipeline of SPEC §6, in its order: 413 size → 401 signature, timestamp,
+ * The signed-request pipeline of docs/api.md, in its order: 413 size → 401 signature, timestamp,
  * source → 429 rate → the stored answer for a repeated `Idempotency-Key` → 409 replayed signature
  * → 415 content type / 400 JSON / 400 schema → 403 source not allowed for that vault or action →
  * the route (404 / 409 / 422). An unavailable store or chain answers 503 with `Retry-After` at the
@@ -171,7 +171,7 @@ export class SignedPipeline {
     try {
       if (caller && isFinal(status)) await this.recordFinal({ caller, status, code: failure?.code ?? 'ok', path, method: req.method, requestId, replay, claimedKey, text });
     } catch (err) {
-      // The answer's audit entry and replay record are not durable, so the answer is not given (SPEC §6: 503).
+      // The answer's audit entry and replay record are not durable, so the answer is not given (docs/api.md: 503).
       d.log.warn({ requestId, source: caller?.source, status, err: (err as Error).name }, 'could not record a final answer in the audit log; answered 503');
       failure = new HttpError(503, 'store-unavailable', 'the database is unavailable; retry later', undefined, RETRY_AFTER_SECONDS);
     } finally {

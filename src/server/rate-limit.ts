@@ -1,5 +1,5 @@
 /**
- * Per-source token buckets, in memory (SPEC §6 "429 rate limited"): each verified source may burst
+ * Per-source token buckets, in memory (docs/api.md "429 rate limited"): each verified source may burst
  * up to `burst` requests, refilled at `perSecond`. Counted after authentication, so forgeries cannot
  * spend a real source's budget.
  */

@@ -1,5 +1,5 @@
 /**
- * GET /readyz checks (SPEC §6): named async checks the service supplies — the store, the RPC node,
+ * GET /readyz checks (docs/api.md): named async checks the service supplies — the store, the RPC node,
  * Telegram when configured, the co-signer's fee balance. A check passes by resolving (or returning
  * `{ ok: true }`); its detail is shown, so it must name no secret (thrown errors show only their name).
  */
@@ -12,7 +12,7 @@ export type ReadinessCheck = () => Promise<CheckResult>;
 /** Named checks, e.g. `{ store, rpc, telegram, feeBalance }`. */
 export type Readiness = Readonly<Record<string, ReadinessCheck>>;
 
-/** SPEC §6: the co-signer needs at least 0.05 SOL for fees. */
+/** docs/api.md: the co-signer needs at least 0.05 SOL for fees. */
 export const MIN_FEE_LAMPORTS = 50_000_000n;
 
 export interface ReadinessReport {
@@ -61,7 +61,7 @@ export const feeBalanceReady =
     return balance >= min ? { ok: true } : { ok: false, detail: `${payer} holds ${balance} lamports, below ${min} (0.05 SOL) for fees` };
   };
 
-/** An instance is `active` (it holds the database) or a `standby` (PostgreSQL, SPEC §8). */
+/** An instance is `active` (it holds the database) or a `standby` (PostgreSQL, docs/storage.md). */
 export type Role = 'active' | 'standby';
 
 /**

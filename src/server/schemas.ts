@@ -1,5 +1,5 @@
 /**
- * The HTTP API's request and response shapes (SPEC §6) as zod 4 schemas. Requests are strict
+ * The HTTP API's request and response shapes (docs/api.md) as zod 4 schemas. Requests are strict
  * (unknown keys are refused); amounts and indices travel as decimal strings and come out as bigint.
  * /openapi.json is generated from these same schemas.
  */

@@ -1,5 +1,5 @@
 /**
- * The webhook signature of SPEC §6, in one place for both sides: the signed message is
+ * The webhook signature of docs/api.md, in one place for both sides: the signed message is
  * `"<timestamp>.<METHOD> <path>.<raw body>"` (path as sent, query string included) and the
  * signature is base64 ed25519 over those bytes. The server verifies with `signedMessage`; senders
  * (the CLI, tests, the demo, the sandbox) sign with `signRequest`.

@@ -1,5 +1,5 @@
 /**
- * Stored records as the API shows them (SPEC §6): bigints as decimal strings, times as RFC 3339,
+ * Stored records as the API shows them (docs/api.md): bigints as decimal strings, times as RFC 3339,
  * transactions as base64. The proposal view joins the latest decision, the current epoch's
  * approvals and the latest intent.
  */
@@ -32,7 +32,7 @@ export function lossEventView(e: StoredLossEvent): z.input<typeof LossEventView>
   };
 }
 
-/** The API's proposal (SPEC §6), rendered from the workflow's read model. */
+/** The API's proposal (docs/api.md), rendered from the workflow's read model. */
 export function apiProposal(v: WorkflowProposalView): z.input<typeof ProposalView> {
   return {
     id: v.id,

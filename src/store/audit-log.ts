@@ -1,4 +1,4 @@
-/** The audit log as a repository: standalone entries, reads, the head, and the verified chain (SPEC §8). */
+/** The audit log as a repository: standalone entries, reads, the head, and the verified chain (docs/audit.md). */
 import { readAnchor, type AuditAnchorRecord } from './anchor.ts';
 import { verifyAudit, type AuditEntry, type AuditHead, type JsonInput, type JsonValue } from './audit.ts';
 import type { AuditedWriter } from './audited-writer.ts';

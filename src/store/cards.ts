@@ -1,4 +1,4 @@
-/** Telegram cards (SPEC §7): which message shows each proposal, and an edit still to be sent. */
+/** Telegram cards (docs/telegram.md): which message shows each proposal, and an edit still to be sent. */
 import type { AuditedWriter } from './audited-writer.ts';
 import type { Row } from './engine.ts';
 import { NotFound } from './errors.ts';

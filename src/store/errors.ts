@@ -46,7 +46,7 @@ export class InvalidTransition extends Error {
   }
 }
 
-/** Another backstop instance holds the database (SPEC §8: one active instance per database). */
+/** Another backstop instance holds the database (docs/storage.md: one active instance per database). */
 export class InstanceLocked extends Error {
   override readonly name = 'InstanceLocked';
   constructor(readonly holder: string, database: string) {

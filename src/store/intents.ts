@@ -1,5 +1,5 @@
 /**
- * Outbound intents (SPEC §2 "signing"): each transaction backstop signs is stored, bytes and
+ * Outbound intents (docs/flow.md "signing"): each transaction backstop signs is stored, bytes and
  * signature, before it is sent, so a restart resends the same bytes instead of signing twice.
  */
 import { sha256Hex } from '../policy/jcs.ts';

@@ -1,5 +1,5 @@
 /**
- * Solana CLI keypair files (SPEC §9): a JSON array of 64 numbers, the 32-byte ed25519 seed then the
+ * Solana CLI keypair files (docs/configuration.md): a JSON array of 64 numbers, the 32-byte ed25519 seed then the
  * public key. A file readable by group or others, or whose public half does not match its seed, is
  * refused. Key bytes never appear in messages, logs, `JSON.stringify` or `util.inspect`.
  */

@@ -1,5 +1,5 @@
 /**
- * The active instance's lease on PostgreSQL (SPEC §8, issue 13 §3). Exactly one instance is active:
+ * The active instance's lease on PostgreSQL (docs/storage.md, issue 13 §3). Exactly one instance is active:
  * the one whose row `lease (name 'active', holder, token, expires_at)` is current. It is renewed
  * every few seconds on the database's clock (`clock_timestamp()`); once it has expired another
  * instance takes it over and the token goes up by one. Every write transaction first reads the

@@ -1,5 +1,5 @@
 /**
- * Loss events and the ledger of one vault (SPEC §2 steps 1 and 7): recorded losses with their
+ * Loss events and the ledger of one vault (docs/flow.md steps 1 and 7): recorded losses with their
  * evidence, and the reserved / released / compensated rows that spend them. Reservations are planned
  * and written under the vault lock, so two proposals never spend the same loss.
  */

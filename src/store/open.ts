@@ -1,5 +1,5 @@
 /**
- * Opens the store a `--database` value or `DATABASE_URL` names (SPEC §8): a `postgres://` or
+ * Opens the store a `--database` value or `DATABASE_URL` names (docs/storage.md): a `postgres://` or
  * `postgresql://` URL is PostgreSQL, anything else a SQLite path (default `./data/backstop.db`).
  */
 import { databaseIdentity, resolveAnchorFile } from './anchor.ts';

@@ -84,7 +84,7 @@ export class PostgresEngine implements SqlEngine {
   readonly read: SqlConn;
   private readonly pool: pg.Pool;
   private readonly leasePool: pg.Pool;
-  /** The active-instance lease (SPEC §8): taken by `acquireInstanceLock`, or by the service's standby loop. */
+  /** The active-instance lease (docs/storage.md): taken by `acquireInstanceLock`, or by the service's standby loop. */
   readonly lease: PgLease;
 
   constructor(options: { url: string; max?: number; connectTimeoutMs?: number; lease?: Partial<LeaseTimings> }) {
@@ -206,7 +206,7 @@ export class PostgresEngine implements SqlEngine {
   }
 }
 
-/** Opens and migrates a PostgreSQL store. `headFile` is required by the CLI and service (SPEC §8). */
+/** Opens and migrates a PostgreSQL store. `headFile` is required by the CLI and service (docs/storage.md). */
 export async function openPostgresStore(options: PostgresOptions): Promise<SqlStore> {
   const engine = new PostgresEngine(options);
   try {

@@ -1,5 +1,5 @@
 /**
- * The names a proposal row's state and a transition's cause are stored under (SPEC §2 "States"). The
+ * The names a proposal row's state and a transition's cause are stored under (docs/flow.md#states). The
  * store owns the names; the workflow's state table (src/workflow/states.ts) says which moves are allowed.
  */
 

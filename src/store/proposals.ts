@@ -1,5 +1,5 @@
 /**
- * Proposals and their votes (SPEC §2, §7): each proposal's row, its state transitions (compare-and-set,
+ * Proposals and their votes (docs/flow.md, docs/telegram.md): each proposal's row, its state transitions (compare-and-set,
  * each one a transition row), approval epochs, the decisions made on it with their snapshots, and the
  * humans' votes per epoch.
  */

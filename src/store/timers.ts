@@ -1,4 +1,4 @@
-/** Timers (SPEC §2, §7) are rows, so expiries, reminders and holds survive a restart. */
+/** Timers (docs/flow.md, docs/telegram.md) are rows, so expiries, reminders and holds survive a restart. */
 import type { JsonInput } from './audit.ts';
 import type { AuditedWriter } from './audited-writer.ts';
 import type { Row } from './engine.ts';

@@ -1,5 +1,5 @@
 /**
- * The durable store's interface (SPEC §8): one async API, implemented on SQLite and PostgreSQL,
+ * The durable store's interface (docs/storage.md): one async API, implemented on SQLite and PostgreSQL,
  * made of one repository per aggregate — proposals and votes, loss events and ledger, intents,
  * Telegram cards, timers, webhook state, the audit log. New code takes the narrow repository it
  * needs; `Store` is their composition. Amounts are `bigint` (stored as decimal TEXT, since u64
@@ -18,7 +18,7 @@ import type { ProposalRepository } from './proposals.ts';
 import type { TimerRepository } from './timers.ts';
 import type { WebhookStateRepository } from './webhook-state.ts';
 
-/** Proposal states of SPEC §2 (the state table lives in the workflow). */
+/** Proposal states of docs/flow.md (the state table lives in the workflow). */
 export { PROPOSAL_STATES, type ProposalState, type TransitionCause } from './proposal-states.ts';
 
 /** JSON a caller may attach to a record or an audit entry (defined with the audit log, which hashes it). */
@@ -47,7 +47,7 @@ export type { NewPlan, PlanRepository, StoredPlan } from './plans.ts';
 export type { NewTimer, TimerKind, TimerRecord, TimerRepository } from './timers.ts';
 export type { RememberResult, WebhookDelivery, WebhookStateRepository } from './webhook-state.ts';
 
-/** The database itself: where it is, its schema, the instance lock (SPEC §8), closing. */
+/** The database itself: where it is, its schema, the instance lock (docs/storage.md), closing. */
 export interface StoreHandle {
   readonly kind: 'sqlite' | 'postgres';
   /** Where it lives (a file path, or the URL without password). */

@@ -1,5 +1,5 @@
 /**
- * What signed requests leave behind (SPEC §6): final answers kept per Idempotency-Key, and request
+ * What signed requests leave behind (docs/api.md): final answers kept per Idempotency-Key, and request
  * signatures remembered so a replay is refused; both pruned after their windows.
  */
 import type { AuditedWriter, AuditNote } from './audited-writer.ts';
@@ -33,7 +33,7 @@ export class SqlWebhookState implements WebhookStateRepository {
   /**
    * Stores a final answer for its Idempotency-Key. Not audited on its own: the request's own audit
    * entry (webhook.accepted / webhook.refused, which names the key) records it, so an authenticated
-   * refusal stays one audit entry and one replay record (SPEC §6).
+   * refusal stays one audit entry and one replay record (docs/api.md).
    */
   async storeDelivery(input: WebhookDelivery): Promise<void> {
     await this.w.mutate(async (tx) => {

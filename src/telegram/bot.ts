@@ -1,5 +1,5 @@
 /**
- * The grammY bot (SPEC §7): button presses go to the workflow's `handlePress` and are answered with
+ * The grammY bot (docs/telegram.md): button presses go to the workflow's `handlePress` and are answered with
  * its outcome (the card itself is edited by the notifier the workflow calls), a reply to a rejected
  * card attaches the reason, and the commands answer in policy chats and to roster members. Long
  * polling (`@grammyjs/runner`) by default; webhook mode exposes a handler for `/telegram/webhook`.
@@ -88,7 +88,7 @@ export function createBot(o: CreateBotOptions): BotHandle {
       ? workflow.notifier
       : new TelegramNotifier({ token, ...(o.apiRoot ? { apiRoot: o.apiRoot } : {}), store, policies, log, clock: () => workflow.now() }));
   if (workflow.notifier !== notifier) log.warn({}, 'the workflow does not use this bot’s notifier: cards will not follow presses');
-  // One user's repeated refused presses within a minute become one audit entry (SPEC §7); written out on stop().
+  // One user's repeated refused presses within a minute become one audit entry (docs/telegram.md); written out on stop().
   const refusals = new RefusalFolder({ store, now: () => workflow.now(), log });
   foldRefusals(workflow, refusals);
 

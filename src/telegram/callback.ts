@@ -1,5 +1,5 @@
 /**
- * Callback data of the card's buttons (SPEC §7): `<a|r|y|n|d>:<proposal row id>:<digest[0..16]>:<epoch>`,
+ * Callback data of the card's buttons (docs/telegram.md): `<a|r|y|n|d>:<proposal row id>:<digest[0..16]>:<epoch>`,
  * at most 64 bytes (`d` = Details: shows, changes nothing). Anything else is refused here, before the
  * workflow sees it.
  */

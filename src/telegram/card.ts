@@ -1,5 +1,5 @@
 /**
- * The proposal card (SPEC §7, phone first), pure: a `ProposalView` (src/workflow/views.ts) rendered to
+ * The proposal card (docs/telegram.md, phone first), pure: a `ProposalView` (src/workflow/views.ts) rendered to
  * HTML text, an inline keyboard and a hash of both (an unchanged hash means no edit is sent). The card
  * reads in ten seconds on a 360-px phone — what, why, where, the verdict, who, the deadline — and the
  * per-rule table with reasons, full addresses and the full digest live in the Details view. Everything

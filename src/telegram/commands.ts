@@ -1,5 +1,5 @@
 /**
- * The bot's commands (SPEC §7): `/pending`, `/status <id>`, `/losses`, `/pool`, `/whoami`, `/help`.
+ * The bot's commands (docs/telegram.md): `/pending`, `/status <id>`, `/losses`, `/pool`, `/whoami`, `/help`.
  * They answer only in a policy's chat (about that policy) or in private to a roster member (about
  * the vaults they are on the roster of): no one sees another vault's data.
  */

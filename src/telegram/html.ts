@@ -1,5 +1,5 @@
 /**
- * Telegram HTML parse mode (SPEC §7): everything user- or chain-derived goes through {@link escapeHtml},
+ * Telegram HTML parse mode (docs/telegram.md): everything user- or chain-derived goes through {@link escapeHtml},
  * which also shows bidirectional and control characters as `<U+XXXX>` (src/util/text.ts), so text
  * cannot reorder or hide what approvers read.
  */

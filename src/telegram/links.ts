@@ -1,5 +1,5 @@
 /**
- * Where a human checks a proposal outside backstop (SPEC §7): the Squads app and a block explorer, on
+ * Where a human checks a proposal outside backstop (docs/telegram.md): the Squads app and a block explorer, on
  * the cluster the RPC is on — a link to mainnet from a sandbox or devnet card would show nothing or,
  * worse, someone else's account.
  */

@@ -1,5 +1,5 @@
 /**
- * The Telegram side of the workflow's Notifier port (SPEC §7): one card per proposal, posted once
+ * The Telegram side of the workflow's Notifier port (docs/telegram.md): one card per proposal, posted once
  * and edited in place, rendered from the store. It never throws: what Telegram could not take is
  * marked `pendingRender` in the store (a card not yet posted is stored with message id 0) and sent
  * again by {@link TelegramNotifier.retryPending}, so an outage loses nothing.

@@ -1,5 +1,5 @@
 /**
- * `/pool` (SPEC §7): the Insurance Pool as the chain shows it now — FarmState totals, the pool's value
+ * `/pool` (docs/telegram.md): the Insurance Pool as the chain shows it now — FarmState totals, the pool's value
  * in the underlying and its share of the vault's AUM, and each curator wallet's pending unstake with
  * its unlock time (UserState PDA `["user", farm, wallet]` under the Farms program); then the compact
  * card of the pool check (issue 14): the tally, and each check that does not pass with its fix.
@@ -83,7 +83,7 @@ export async function readPool(chain: AccountSource, policy: Policy): Promise<Po
     if (farm.status !== 'ok') return { name: m.name, wallet: m.wallet, pending: null, unlockAt: null, problem: 'farm unreadable' };
     const scaled = user.value.pendingWithdrawalUnstakeScaled;
     const totalScaled = farm.value.totalPendingStakeScaled;
-    // KAMINO.md §2: pending = pending_withdrawal_unstake × total_pending_amount / total_pending_stake (WAD cancels).
+    // docs/chain.md#farms-the-insurance-pool: pending = pending_withdrawal_unstake × total_pending_amount / total_pending_stake (WAD cancels).
     const amount = scaled === 0n || totalScaled === 0n ? 0n : (scaled * farm.value.totalPendingAmount) / totalScaled;
     return { name: m.name, wallet: m.wallet, pending: amount, unlockAt: amount > 0n ? user.value.pendingWithdrawalUnstakeTs : null };
   });

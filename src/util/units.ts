@@ -5,7 +5,7 @@
 
 /**
  * Parses a non-negative decimal string ("250000.5") into base units of a token with `decimals`.
- * Returns null when the string has more fractional digits than the token (SPEC §4.1: `limits` fails).
+ * Returns null when the string has more fractional digits than the token (docs/rules.md#how-the-numbers-are-computed: `limits` fails).
  */
 export function decimalToBaseUnits(text: string, decimals: number): bigint | null {
   const m = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/.exec(text);

@@ -1,6 +1,6 @@
 /**
  * Domain refusals of the workflow: what is wrong in the domain's words (`kind`) and a stable `code`
- * for clients. The HTTP layer maps each kind to a status (SPEC §6, src/server/errors.ts). Outages
+ * for clients. The HTTP layer maps each kind to a status (docs/api.md, src/server/errors.ts). Outages
  * are `ChainUnavailable` / `StoreUnavailable`, never one of these.
  */
 import { isAddress, isSignature } from '@solana/kit';

@@ -26,7 +26,7 @@ import type { Workflow } from './workflow.ts';
 /** The audit entry type of every guardian event; its `state` is what a restart resumes from. */
 export const GUARDIAN_AUDIT_TYPE = 'pool.guardian';
 
-/** Byte offset of `farm_state` in a UserState (KAMINO.md §2): the getProgramAccounts filter. */
+/** Byte offset of `farm_state` in a UserState (docs/chain.md#farms-the-insurance-pool): the getProgramAccounts filter. */
 const USER_STATE_FARM_OFFSET = 16;
 
 /** The chain as the guardian needs it: one batched read of accounts and program accounts (ChainReader.readBatch). */
@@ -294,7 +294,7 @@ function conditionsOf(loaded: LoadedPolicy, farmAddress: Address, checks: readon
     const wallets = new Map(policy.curators.members.flatMap((m) => (m.wallet ? [[m.wallet as string, m.name] as const] : [])));
     for (const { address, user } of users) {
       if (!user || user.farmState !== farmAddress || user.pendingWithdrawalUnstakeScaled === 0n) continue;
-      // KAMINO.md §2: pending = pending_withdrawal_unstake × total_pending_amount / total_pending_stake.
+      // docs/chain.md#farms-the-insurance-pool: pending = pending_withdrawal_unstake × total_pending_amount / total_pending_stake.
       const amount = f.totalPendingStakeScaled === 0n ? 0n : (user.pendingWithdrawalUnstakeScaled * f.totalPendingAmount) / f.totalPendingStakeScaled;
       const curator = wallets.get(user.owner);
       const who = curator ? `curator ${curator} (${user.owner})` : `staker ${user.owner}`;

@@ -1,5 +1,5 @@
 /**
- * When collected approvals become void (SPEC §2, §3, §10 "policy or roster changed after approvals"):
+ * When collected approvals become void (docs/flow.md, docs/policy.md, docs/rules.md#what-is-denied "policy or roster changed after approvals"):
  * the humans approved one digest under one policy revision and one roster; if any of the three is no
  * longer current, the proposal moves to `invalidated` and its epoch increments, so old presses and
  * stored votes stop counting.

@@ -41,7 +41,7 @@ export interface Notifier {
   alert(chatId: number, text: string): Promise<void>;
 }
 
-/** Where a sent approval stands on-chain (SPEC §2 step 6). */
+/** Where a sent approval stands on-chain (docs/flow.md step 6). */
 export type ApprovalStatus =
   | { readonly kind: 'executed'; readonly signature: string }
   | { readonly kind: 'approved-not-executed' }
@@ -52,7 +52,7 @@ export type ApprovalStatus =
   | { readonly kind: 'expired' };
 
 /**
- * The co-signer (SPEC §2 steps 6–7): builds, signs and stores an intent BEFORE anything is sent,
+ * The co-signer (docs/flow.md steps 6–7): builds, signs and stores an intent BEFORE anything is sent,
  * sends only stored bytes, and reports where a sent approval stands.
  */
 export interface CoSigner {
@@ -68,7 +68,7 @@ export interface CoSigner {
   reject(input: { row: ProposalRecord; policy: LoadedPolicy }): Promise<void>;
 }
 
-/** Create mode of POST /v1/proposals (SPEC §2 step 2): backstop builds the proposal itself. */
+/** Create mode of POST /v1/proposals (docs/flow.md step 2): backstop builds the proposal itself. */
 export interface ProposalCreator {
   /**
    * Creates the Squads vault transaction + proposal of exactly the allowed shape at
@@ -79,7 +79,7 @@ export interface ProposalCreator {
 }
 
 /**
- * Publishes the audit head outside the database (SPEC §8 anchor): called after every signing step so a
+ * Publishes the audit head outside the database (docs/audit.md anchor): called after every signing step so a
  * truncated or rolled-back log is caught by `audit verify --expect-seq/--expect-hash`. Never throws.
  */
 export interface AuditAnchor {

@@ -13,7 +13,7 @@ export interface ProposalLock {
   readonly rowId: number;
   /** The proposal as stored now; `NotFound` if it is gone. */
   current(): Promise<ProposalRecord>;
-  /** Moves the proposal through the state table (SPEC §2), applying step 7 to its ledger rows. */
+  /** Moves the proposal through the state table (docs/flow.md), applying step 7 to its ledger rows. */
   transition(row: ProposalRecord, to: ProposalState, cause: TransitionCause, detail: { readonly [k: string]: JsonInput }): Promise<ProposalRecord>;
   /** Voids collected approvals (new epoch) and decides again; only `awaiting-approval` and `approved` change. */
   invalidate(row: ProposalRecord, reason: string, cause: TransitionCause): Promise<ProposalRecord>;

@@ -161,7 +161,7 @@ export async function decideOnEveryProvider(
 type LossInput = Omit<Parameters<typeof verifyLossForRecording>[0], 'chain'>;
 
 /**
- * Verifies a loss on every provider (SPEC §2 step 1). They must all verify it with the same
+ * Verifies a loss on every provider (docs/flow.md step 1). They must all verify it with the same
  * forgiven amount, loss slot and vault cTokens at the loss; the reserve's cToken supply is read at
  * each provider's current slot and moves with deposits, so the largest is kept (it credits the
  * least). A provider that cannot answer is `ChainUnavailable`; a provider that refuses while

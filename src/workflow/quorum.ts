@@ -1,5 +1,5 @@
 /**
- * Counting the humans' votes (SPEC §2 step 5, §7): which stored votes count toward the curator and
+ * Counting the humans' votes (docs/flow.md step 5, docs/telegram.md): which stored votes count toward the curator and
  * council thresholds of the CURRENT policy, who is still missing, and a digest of the roster that
  * approvals are bound to (a roster change voids them).
  */

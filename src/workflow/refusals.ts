@@ -1,5 +1,5 @@
 /**
- * Refused presses are audit-logged (SPEC §7), but one Telegram user pressing a stale or foreign
+ * Refused presses are audit-logged (docs/telegram.md), but one Telegram user pressing a stale or foreign
  * button a thousand times must not write a thousand entries. A {@link RefusalFolder} audits a user's
  * first refusal at once and counts the next ones of that minute; when the minute ends (its timer, or
  * the user's next refusal after it, or `flush()` on a clean stop) they are written as ONE
@@ -9,7 +9,7 @@
 import type { JsonInput, Store } from '../store/types.ts';
 import type { Log } from './ports.ts';
 
-/** SPEC §7: repeated refusals of one user within a minute are one audit entry. */
+/** docs/telegram.md: repeated refusals of one user within a minute are one audit entry. */
 export const REFUSAL_WINDOW_MS = 60_000;
 /** Distinct reasons counted per folded entry; more are counted under "other reasons". */
 const MAX_REASONS = 16;

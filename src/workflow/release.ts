@@ -1,5 +1,5 @@
 /**
- * What a state transition does to the proposal's ledger rows (SPEC §2 step 7): execution turns the
+ * What a state transition does to the proposal's ledger rows (docs/flow.md step 7): execution turns the
  * reservation into compensated; before `signing` a rejection, expiry or denial releases it; from
  * `signing` on only an on-chain Rejected/Cancelled proposal or an approval that provably never landed
  * releases it. The reservation itself is made by an allowed decision under the vault lock (the store's

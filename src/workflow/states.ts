@@ -1,5 +1,5 @@
 /**
- * The proposal state machine of SPEC §2 as data: the states, the causes a transition is stored with,
+ * The proposal state machine of docs/flow.md as data: the states, the causes a transition is stored with,
  * and one row per "next (cause)" of the state table, plus the rule that any live state goes to
  * `rejected` when the Proposal is `Rejected` or `Cancelled` on-chain. The orchestration asks
  * {@link checkTransition} before it stores a move; an impossible one is refused with a reason to log.
@@ -9,10 +9,10 @@ import { PROPOSAL_STATES, type ProposalState, type TransitionCause } from '../st
 
 export { PROPOSAL_STATES, type ProposalState };
 
-/** Why a transition happened; stored and audit-logged with it (SPEC §2). */
+/** Why a transition happened; stored and audit-logged with it (docs/flow.md). */
 export type Cause = TransitionCause;
 
-/** Every cause, in SPEC order. */
+/** Every cause, in the order of docs/flow.md. */
 export const CAUSES: readonly Cause[] = ['human', 'chain', 'timer', 'policy'];
 
 /** One allowed move: `from` → `to`, by any of `causes`, in the situation `when` describes. */
@@ -39,7 +39,7 @@ export function isFinal(s: ProposalState): boolean {
   return FINAL_STATES.includes(s);
 }
 
-// The "next (cause)" column of the SPEC §2 table, row by row, in table order.
+// The "next (cause)" column of the docs/flow.md table, row by row, in table order.
 const TABLE_ROWS: readonly Transition[] = [
   { from: 'received', to: 'denied', causes: ['policy'], when: 'the first decision is not allowed' },
   { from: 'received', to: 'awaiting-approval', causes: ['policy'], when: 'the first decision is allowed; the card goes out' },
@@ -101,7 +101,7 @@ const CHAIN_REJECTION_ROWS: readonly Transition[] = LIVE_STATES.map((from) => ({
 }));
 
 /**
- * Every allowed transition: the SPEC §2 table rows, then the on-chain rejection rule for each live
+ * Every allowed transition: the docs/flow.md table rows, then the on-chain rejection rule for each live
  * state. A pair may appear in more than one row (e.g. `approved` → `rejected`); a move is allowed
  * when any row for its pair lists its cause.
  */
@@ -111,7 +111,7 @@ export const TRANSITIONS: readonly Transition[] = [...TABLE_ROWS, ...CHAIN_REJEC
 export type TransitionCheck = { ok: true } | { ok: false; reason: string };
 
 /**
- * Whether `from` → `to` by `cause` is a transition of SPEC §2. Staying in a state (e.g. `approved`
+ * Whether `from` → `to` by `cause` is a transition of docs/flow.md. Staying in a state (e.g. `approved`
  * while a Reject hold is active) is not a transition and is refused, so nothing is stored for it.
  */
 export function checkTransition(from: ProposalState, to: ProposalState, cause: Cause): TransitionCheck {
@@ -130,12 +130,12 @@ export function checkTransition(from: ProposalState, to: ProposalState, cause: C
   return refuse(`${from} → ${to} happens only by ${allowed.join(' or ')}`);
 }
 
-/** Whether an Approve press may count in `state` (SPEC §7: only `awaiting-approval`). */
+/** Whether an Approve press may count in `state` (docs/telegram.md: only `awaiting-approval`). */
 export function acceptsApprove(state: ProposalState): boolean {
   return state === 'awaiting-approval';
 }
 
-/** Whether a Reject press (and its confirm/cancel) may count in `state` (SPEC §7). */
+/** Whether a Reject press (and its confirm/cancel) may count in `state` (docs/telegram.md). */
 export function acceptsReject(state: ProposalState): boolean {
   return state === 'denied' || state === 'awaiting-approval' || state === 'approved';
 }

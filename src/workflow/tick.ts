@@ -1,5 +1,5 @@
 /**
- * Timers (SPEC §2, §7) are rows, so they survive restarts: expiry at `ttl`, reminders every
+ * Timers (docs/flow.md, docs/telegram.md) are rows, so they survive restarts: expiry at `ttl`, reminders every
  * `remindEvery` naming who is missing, the end of a Reject hold, and scheduled re-decisions.
  */
 import { currentTally } from './votes.ts';

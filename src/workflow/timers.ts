@@ -1,10 +1,10 @@
 /**
- * Pure time arithmetic for the workflow (SPEC §2 "the ttl runs from received", §7 reminders and the
+ * Pure time arithmetic for the workflow (docs/flow.md "the ttl runs from received", docs/telegram.md reminders and the
  * Reject hold). Nothing here reads a clock: callers pass `now`.
  */
 import type { Policy } from '../policy/schema.ts';
 
-/** How long the first Reject press holds signing (SPEC §7: 10 minutes). */
+/** How long the first Reject press holds signing (docs/telegram.md: 10 minutes). */
 export const REJECT_HOLD_SECONDS = 600;
 
 /** A Reject hold: who pressed Reject first, and when. Only they may confirm or cancel it. */

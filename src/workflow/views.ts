@@ -84,7 +84,7 @@ export interface ProposalView {
   readonly mode: 'register' | 'create';
   readonly receivedAt: Date;
   readonly deadline: Date | null;
-  /** The latest stored decision (SPEC §4.2 shape), null before the first. */
+  /** The latest stored decision (docs/rules.md#the-decision shape), null before the first. */
   readonly decision: Decision | null;
   readonly rules: readonly RuleLine[];
   readonly verdict: Verdict | null;
@@ -136,7 +136,7 @@ export interface ViewSources {
   readonly policyFor: (row: Pick<ProposalRecord, 'multisig'>) => LoadedPolicy | undefined;
 }
 
-/** Which buttons a card carries in `state` (SPEC §7). */
+/** Which buttons a card carries in `state` (docs/telegram.md). */
 export function cardActions(state: ProposalState, holdActive: boolean): PressAction[] {
   const approve: PressAction[] = state === 'awaiting-approval' ? ['approve'] : [];
   const rejectable = state === 'denied' || state === 'awaiting-approval' || state === 'approved';

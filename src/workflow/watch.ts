@@ -1,5 +1,5 @@
 /**
- * Watching the chain (SPEC §2, issue "poller"): new proposals are registered without a webhook,
+ * Watching the chain (docs/flow.md, issue "poller"): new proposals are registered without a webhook,
  * on-chain status changes drive the chain transitions, and an `approved` proposal is co-signed
  * only after the curator's key is in the Proposal's on-chain `approved` list — voting last.
  */
@@ -195,7 +195,7 @@ async function prepareOrRefuse(wf: Workflow, row: ProposalRecord, loaded: Loaded
 }
 
 /**
- * `approved` → `signing` (SPEC §2 state table): only once the curator has voted on-chain, no Reject
+ * `approved` → `signing` (docs/flow.md state table): only once the curator has voted on-chain, no Reject
  * hold is active, and a fresh decision allows it with the digest and revision the humans approved.
  */
 export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: ProposalAccount): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The workflow: the imperative shell around the pure policy engine and state machine (SPEC §2).
+ * The workflow: the imperative shell around the pure policy engine and state machine (docs/flow.md).
  * It records losses, registers and decides proposals, moves them through the state table with the
  * cause each transition needs, keeps the ledger in step, and tells the humans. Every step is
  * serialised per proposal; every change goes through the store (and so into the audit log).
@@ -136,7 +136,7 @@ export class Workflow {
     }
   }
 
-  /** Decides again the denied proposals of vaults whose budget was freed (SPEC §2 "a released reservation"). */
+  /** Decides again the denied proposals of vaults whose budget was freed (docs/flow.md "a released reservation"). */
   private async redecideFreed(): Promise<void> {
     while (this.freedBudget.size > 0) {
       const [vault, { why, except }] = this.freedBudget.entries().next().value as [Address, { why: string; except: Set<number> }];
@@ -151,7 +151,7 @@ export class Workflow {
 
   // ---------------------------------------------------------------- loss events
 
-  /** SPEC §2 step 1: verify from the chain, then store. Refusals: unknown vault, malformed input, duplicate, unverifiable (LossUnverifiable). */
+  /** docs/flow.md step 1: verify from the chain, then store. Refusals: unknown vault, malformed input, duplicate, unverifiable (LossUnverifiable). */
   async recordLoss(input: { vault: Address; reserve: Address; signature: string; vaultLoss: bigint; note?: string; recordedBy: string }): Promise<StoredLossEvent> {
     const loaded = this.policies.forVault(input.vault);
     if (!loaded) throw unknownVault(input.vault);
@@ -196,7 +196,7 @@ export class Workflow {
   // ---------------------------------------------------------------- proposals
 
   /**
-   * SPEC §2 step 2 (register): stores the proposal and decides it. A known id answers its current
+   * docs/flow.md step 2 (register): stores the proposal and decides it. A known id answers its current
    * state; a `denied` one is decided again.
    */
   async registerProposal(input: { multisig: Address; transactionIndex: bigint; claim?: string; lossEventId?: string; mode?: 'register' | 'create' }): Promise<ProposalRecord> {
@@ -225,7 +225,7 @@ export class Workflow {
   }
 
   /**
-   * SPEC §2 step 2 (create): backstop builds the proposal of the allowed shape, then registers and
+   * docs/flow.md step 2 (create): backstop builds the proposal of the allowed shape, then registers and
    * decides it from the chain like any other, bound to `lossEventId`.
    */
   async createProposal(input: { vault: Address; lossEventId: string; amount: bigint; escrow: Address; claim?: string }): Promise<ProposalRecord> {
@@ -354,7 +354,7 @@ export class Workflow {
     this.freedBudget.set(vault, queued);
   }
 
-  /** Moves a proposal (caller holds its lock), applying SPEC §2 step 7 to its ledger rows. */
+  /** Moves a proposal (caller holds its lock), applying docs/flow.md step 7 to its ledger rows. */
   private async transitionLocked(row: ProposalRecord, to: ProposalState, cause: TransitionCause, detail: { readonly [k: string]: JsonInput }): Promise<ProposalRecord> {
     const effect = ledgerEffect(row.state, to, { cause });
     const next = await this.store.transitionProposal({ rowId: row.rowId, from: row.state, to, cause, detail, validate });

@@ -49,7 +49,7 @@ describe('farms instructions', () => {
     expect(d.tokenProgram).toBe(PROGRAMS.token);
     expect(d.programId).toBe(PROGRAMS.farms);
     expect(d.accounts[0]).toEqual({ address: SANDBOX.vaultPda, isSigner: true, isWritable: true });
-    expect(Buffer.from(d.data).toString('hex')).toBe('165280fa564f7c4e15cd5b0700000000'); // KAMINO.md §3 example
+    expect(Buffer.from(d.data).toString('hex')).toBe('165280fa564f7c4e15cd5b0700000000'); // withdraw_from_farm_vault: discriminator, then the u64 amount (docs/chain.md#farms-the-insurance-pool)
   });
 
   it('names any other farms instruction', () => {

@@ -1,6 +1,6 @@
 /**
  * `backstop inspect` against the LiteSVM harness over HTTP, for each proposal shape, and snapshots
- * it writes replaying to identical decisions with `backstop evaluate` (SPEC §5).
+ * it writes replaying to identical decisions with `backstop evaluate` (docs/rules.md#snapshots-replaying-a-decision).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * Two `backstop start` in the same folder (issue 12, Lifecycle): the second refuses before touching
- * the first's data dir (SPEC §8: one instance per database), and the first keeps serving. Also
+ * the first's data dir (docs/storage.md: one instance per database), and the first keeps serving. Also
  * finding 9 on real files: the sandbox's data dir is 0700 and what it writes there 0600.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * `backstop start` refusals (SPEC §9): a partial production configuration names what is missing;
+ * `backstop start` refusals (docs/configuration.md): a partial production configuration names what is missing;
  * production refuses the sandbox's public keys and a co-signer key that differs from the policy's.
  * Each refusal is exit 2 and starts nothing. A port already in use is one line naming it and PORT.
  */

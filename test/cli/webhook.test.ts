@@ -1,5 +1,5 @@
 /**
- * `backstop webhook send` (SPEC §6) as a user runs it: signs with a keypair file and prints the
+ * `backstop webhook send` (docs/api.md) as a user runs it: signs with a keypair file and prints the
  * status and body; exit 0 on 2xx, 1 on 4xx, 2 on 5xx, an unreachable server or bad arguments.
  */
 import { mkdtempSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The real co-signer in recorded mode (what CI has): the harness validates and records what is
- * sent, never imitates the Squads program. SPEC §2 steps 6–7 and the §10 cases about signing.
+ * sent, never imitates the Squads program. docs/flow.md steps 6–7 and the docs/rules.md#what-is-denied cases about signing.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

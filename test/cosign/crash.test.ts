@@ -1,5 +1,5 @@
 /**
- * Crash safety of co-signing (SPEC §2 step 6): a real child process (node + tsx) is SIGKILLed
+ * Crash safety of co-signing (docs/flow.md step 6): a real child process (node + tsx) is SIGKILLed
  * right after the intent is stored (before sending) and right after sending (before confirmation);
  * a new process on the same SQLite file and harness resends only the stored bytes. Exactly one
  * approval signature is ever sent, until the harness provably expires its blockhash.

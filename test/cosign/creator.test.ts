@@ -1,5 +1,5 @@
 /**
- * Create mode in recorded mode (SPEC §9): the Squads program is not executable on the chain, so
+ * Create mode in recorded mode (docs/configuration.md): the Squads program is not executable on the chain, so
  * backstop answers 503 `programs-unavailable` and creates, signs and sends nothing.
  */
 import { mkdtempSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Real mode (SPEC §9): with `BACKSTOP_PROGRAMS_DIR` holding the Squads and Farms dumps
+ * Real mode (docs/configuration.md): with `BACKSTOP_PROGRAMS_DIR` holding the Squads and Farms dumps
  * (`<program id>.so`), the same programs execute in LiteSVM. The emergency withdrawal executes and
  * the escrow holds exactly the farm's transfer; create mode makes a proposal the real Squads program
  * accepts; the pre-sign simulation is required and passes. Without the dumps these tests are skipped

@@ -1,5 +1,5 @@
 /**
- * The co-signer's keys (SPEC §9): keypair files are refused when readable by others, when their
+ * The co-signer's keys (docs/configuration.md): keypair files are refused when readable by others, when their
  * public half does not match, or when the key is not the policy's `cosigner`; keys never leak.
  */
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';

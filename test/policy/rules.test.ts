@@ -1,5 +1,5 @@
 /**
- * The nine rules on real-format bytes (SPEC §4, §10): each case changes one thing in the sandbox
+ * The nine rules on real-format bytes (docs/rules.md, docs/rules.md#what-is-denied): each case changes one thing in the sandbox
  * world and names the rule that must deny it. Legitimate variants must still be allowed.
  */
 import { describe, expect, it } from 'vitest';

@@ -108,7 +108,7 @@ describe('revision', () => {
   });
 });
 
-describe('defaults (SPEC §3)', () => {
+describe('defaults (docs/policy.md)', () => {
   const minimal = editExample((d) => {
     for (const p of [
       ['approvals'],
@@ -458,7 +458,7 @@ describe('lookups', () => {
   });
 });
 
-describe('sandbox keys (SPEC §9)', () => {
+describe('sandbox keys (docs/configuration.md)', () => {
   it('lists every sandbox address of the example', () => {
     const found = addressesFoundIn(parsedOk(EXAMPLE_TEXT).policy, SANDBOX_ADDRESSES);
     expect(found).toEqual([

@@ -77,11 +77,11 @@ describe('klend account codecs', () => {
   it('the lending market: owner, and the bump of its lending_market_authority PDA', () => {
     const m = lendingMarketAccount({ market: SANDBOX.lendingMarket, owner: SANDBOX.lendingMarketOwner });
     expect(m.data.length).toBe(LENDING_MARKET_ACCOUNT_SIZE);
-    expect(Buffer.from(m.data.subarray(0, 8)).toString('hex')).toBe('f6723262489d1c78'); // KAMINO.md §1
+    expect(Buffer.from(m.data.subarray(0, 8)).toString('hex')).toBe('f6723262489d1c78'); // docs/chain.md#klend
     const d = lendingMarketCodec.decode(m.data);
     expect(d.lendingMarketOwner).toBe(SANDBOX.lendingMarketOwner);
     expect(d.bumpSeed).toBe(BigInt(lendingMarketAuthority(SANDBOX.lendingMarket).bump));
-    expect(Buffer.from(m.data.subarray(24, 56))).toEqual(new PublicKey(SANDBOX.lendingMarketOwner).toBuffer()); // owner at offset 24 (KAMINO.md §7)
+    expect(Buffer.from(m.data.subarray(24, 56))).toEqual(new PublicKey(SANDBOX.lendingMarketOwner).toBuffer()); // owner at offset 24 (docs/chain.md#klend)
   });
 
   it('the price account publishes the reserve’s market price, fully verified, owned by the Pyth receiver', () => {

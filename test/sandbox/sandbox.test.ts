@@ -1,5 +1,5 @@
 /**
- * The sandbox as a newcomer runs it (SPEC §9): `backstop start --sandbox` as a child process,
+ * The sandbox as a newcomer runs it (docs/configuration.md): `backstop start --sandbox` as a child process,
  * driven only through sandbox.json — a signed webhook, emulator presses, the read API — then stopped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -49,7 +49,7 @@ afterAll(() => {
 });
 
 describe('the sandbox, driven only through sandbox.json', () => {
-  it('writes sandbox.json as SPEC §9 shows, with real ports', () => {
+  it('writes sandbox.json as docs/configuration.md shows, with real ports', () => {
     expect(info).toMatchObject({
       vault: SANDBOX.vault,
       multisig: SANDBOX.multisig,

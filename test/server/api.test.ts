@@ -1,5 +1,5 @@
 /**
- * The HTTP API of SPEC §6 against a running server (real HTTP on 127.0.0.1), a real SQLite store,
+ * The HTTP API of docs/api.md against a running server (real HTTP on 127.0.0.1), a real SQLite store,
  * the harness chain and a real Workflow: accepted requests, every refusal with its status and error
  * shape and NO domain state changed, idempotency, rate limits, outages, the read API.
  */

@@ -1,5 +1,5 @@
 /**
- * Source lookup and vault scoping (SPEC §6): a request is authorized only if its source, WITH THE
+ * Source lookup and vault scoping (docs/api.md): a request is authorized only if its source, WITH THE
  * KEY THAT VERIFIED IT, is listed in the target policy with the action in its `may`.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Fuzzing the signed webhook API (SPEC §6 "bad input never yields a 5xx and changes no domain
+ * Fuzzing the signed webhook API (docs/api.md "bad input never yields a 5xx and changes no domain
  * state"): thousands of mutated bodies and headers, most re-signed after mutation so they pass
  * authentication and reach the later checks. Every base request is one that must be refused, so
  * domain state must not move at all. The seed is fixed (and printed on failure) to reproduce.

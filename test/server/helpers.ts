@@ -196,7 +196,7 @@ export async function raw(api: { url: string }, r: { method?: string; path: stri
   return { status: res.status, body, headers: res.headers };
 }
 
-/** Every piece of domain state (SPEC §6: loss events, proposals, approvals, ledger), as one string. */
+/** Every piece of domain state (docs/api.md: loss events, proposals, approvals, ledger), as one string. */
 export async function domainState(store: Store): Promise<string> {
   const lossEvents = await store.listLossEvents();
   const proposals = await store.listProposals();

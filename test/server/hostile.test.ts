@@ -1,5 +1,5 @@
 /**
- * Hostile input at the HTTP API (SPEC §6 "bad input never yields a 5xx"): malformed percent-escapes
+ * Hostile input at the HTTP API (docs/api.md "bad input never yields a 5xx"): malformed percent-escapes
  * in path parameters, signatures with characters outside base58, control and bidirectional
  * characters in human text. Each is a 4xx naming what is wrong (or is cleaned), never a 500, and the
  * log carries no stack trace and no attacker bytes.

@@ -1,6 +1,6 @@
 /**
  * Workflow refusals carry a domain kind, not an HTTP status; the server maps each kind to its status
- * (SPEC §6) and keeps the refusal's code. Bad input is a 4xx naming the input; an unreachable or
+ * (docs/api.md) and keeps the refusal's code. Bad input is a 4xx naming the input; an unreachable or
  * failing RPC is a 503 with Retry-After.
  */
 import { describe, expect, it } from 'vitest';

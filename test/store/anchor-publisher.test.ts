@@ -1,5 +1,5 @@
 /**
- * Copies of the audit head (SPEC §8 anchor): every policy chat gets a message and `AUDIT_ANCHOR_URL`
+ * Copies of the audit head (docs/audit.md anchor): every policy chat gets a message and `AUDIT_ANCHOR_URL`
  * a JSON POST, each with a copy-pastable `backstop audit verify --expect-seq N --expect-hash H`;
  * a failed copy is logged, never thrown. The service wires the publisher into the workflow.
  */

@@ -1,5 +1,5 @@
 /**
- * The audit anchor (SPEC §8, issue finding 4): a copy of the signed head outside the database's
+ * The audit anchor (docs/audit.md, issue finding 4): a copy of the signed head outside the database's
  * directory catches a log cut at its tail, with the head file removed or an older head put back;
  * `--expect-seq/--expect-hash` from a published anchor catches the same; the anchor never moves back.
  */

@@ -39,7 +39,7 @@ type Step = (typeof STEPS)[number];
 const ROUNDS = Number(process.env.BACKSTOP_FAILOVER_ROUNDS ?? 4);
 /** Lease lifetime of the test instances: short, so takeovers are quick (production: 10 s). */
 const LEASE_MS = 1500;
-/** SPEC: a standby takes over within 15 s. */
+/** docs/storage.md: a standby takes over once the lease runs out (within 15 s). */
 const TAKEOVER_LIMIT_MS = 15_000;
 /** Each round withdraws a 200th of the sandbox's pending amount, so 20 rounds of every step fit in the recorded loss. */
 const AMOUNT = PENDING_AMOUNT / 200n;

@@ -1,5 +1,5 @@
 /**
- * The active-instance lease on PostgreSQL (SPEC §8, issue 13 §3): one holder at a time, renewed on
+ * The active-instance lease on PostgreSQL (docs/storage.md, issue 13 §3): one holder at a time, renewed on
  * the database's clock, taken over only once expired (token + 1), and every write fenced by the
  * token, so an old leader that was paused or partitioned cannot write after a takeover. SQLite has
  * no lease: a second instance still refuses.

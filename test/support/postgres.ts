@@ -1,5 +1,5 @@
 /**
- * A throwaway PostgreSQL cluster for the store tests (STACK.md §5): started once by the vitest
+ * A throwaway PostgreSQL cluster for the store tests (README.md#development): started once by the vitest
  * globalSetup as the `postgres` user on a free port, its URL provided to the test files, each of
  * which creates its own databases. Without server binaries the PostgreSQL tests are skipped — or
  * fail, with `BACKSTOP_REQUIRE_PG=1`.

@@ -1,5 +1,5 @@
 /**
- * SPEC §7 end to end: the real grammY bot long-polling the telegram-test-api emulator, over a real
+ * docs/telegram.md end to end: the real grammY bot long-polling the telegram-test-api emulator, over a real
  * Workflow (LiteSVM harness, ChainReader, SQLite store, example policy). The emulator's
  * answerCallbackQuery is a no-op, so outcomes are read from the store and from the card as the
  * emulator holds it.

@@ -1,4 +1,4 @@
-/** Callback data (SPEC §7): `<a|r|y|n>:<proposal row id>:<digest[0..16]>:<epoch>`, ≤ 64 bytes; anything else refused. */
+/** Callback data (docs/telegram.md): `<a|r|y|n>:<proposal row id>:<digest[0..16]>:<epoch>`, ≤ 64 bytes; anything else refused. */
 import { describe, expect, it } from 'vitest';
 import { formatCallback, parseCallback } from '../../src/telegram/callback.ts';
 import { errorText, redactToken } from '../../src/telegram/redact.ts';

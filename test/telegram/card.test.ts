@@ -1,5 +1,5 @@
 /**
- * The card (SPEC §7, phone first), pure: rendered from the workflow's ProposalView in every state,
+ * The card (docs/telegram.md, phone first), pure: rendered from the workflow's ProposalView in every state,
  * within the line budget of a 360-px phone, with units; the Details view; buttons; escaping.
  */
 import type { Address } from '@solana/kit';

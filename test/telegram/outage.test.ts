@@ -1,5 +1,5 @@
 /**
- * SPEC §7 "an outage loses nothing": with the Telegram emulator stopped while a card and an edit are
+ * docs/telegram.md "an outage loses nothing": with the Telegram emulator stopped while a card and an edit are
  * due, both arrive once it is back (`retryPending`), and no press is lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

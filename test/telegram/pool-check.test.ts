@@ -1,5 +1,5 @@
 /**
- * `/pool` (SPEC §7) with the compact pool-check card appended (issue 14), answered from the harness
+ * `/pool` (docs/telegram.md) with the compact pool-check card appended (issue 14), answered from the harness
  * chain through the production ChainReader: a healthy pool, a misconfigured one, and the card's escaping.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * SPEC §7: refused presses are answered every time and audit-logged, but one user's repeated
+ * docs/telegram.md: refused presses are answered every time and audit-logged, but one user's repeated
  * refusals within a minute are ONE audit entry with a count (the first is audited at once). Through
  * the real bot and emulator, and the folder's own edges (timer, next refusal, failed writes, stop).
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §7 webhook mode: updates at `/telegram/webhook` count only with
+ * docs/telegram.md webhook mode: updates at `/telegram/webhook` count only with
  * `X-Telegram-Bot-Api-Secret-Token` = the secret (403 otherwise, before the body is read or parsed),
  * then go through the same handlers. Mounted as src/service.ts mounts it: no body parser before it.
  */

@@ -1,5 +1,5 @@
 /**
- * The caller's inputs the workflow sends to the chain are checked at its boundary (SPEC §6 "bad input
+ * The caller's inputs the workflow sends to the chain are checked at its boundary (docs/api.md "bad input
  * never yields a 5xx"): a malformed one is an `invalid-input` refusal naming it, nothing is stored,
  * and neither the RPC nor the encoders see it. The HTTP schemas check the same fields first; these
  * are the in-process callers (the sandbox, the bot, tools).

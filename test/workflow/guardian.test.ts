@@ -291,7 +291,7 @@ describe('guardian: a change to what farm-binding or multisig-config reads', () 
   });
 });
 
-// Real mode (SPEC §9): the farms program's own update_farm_config re-points withdraw_authority.
+// Real mode (docs/configuration.md): the farms program's own update_farm_config re-points withdraw_authority.
 const DIR = process.env['BACKSTOP_PROGRAMS_DIR'];
 const HAVE_FARMS = DIR !== undefined && existsSync(join(DIR, `${PROGRAMS.farms}.so`));
 if (!HAVE_FARMS) {

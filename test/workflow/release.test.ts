@@ -38,7 +38,7 @@ const cases: [ProposalState, ProposalState, Cause, LedgerEffect][] = [
   ['signing', 'failed', 'chain', 'release'],
 ];
 
-describe('ledger effect of a transition (SPEC §2 step 7)', () => {
+describe('ledger effect of a transition (docs/flow.md step 7)', () => {
   for (const [from, to, cause, effect] of cases) {
     it(`${from} → ${to} (${cause}) ${effect}s`, () => {
       expect(ledgerEffect(from, to, { cause })).toBe(effect);

@@ -1,5 +1,5 @@
 /**
- * A policy reload (SIGHUP / every 60 s, SPEC §3) on real parts: a policy directory holding a copy
+ * A policy reload (SIGHUP / every 60 s, docs/policy.md) on real parts: a policy directory holding a copy
  * of policies/example.yaml, the LiteSVM harness, a SQLite store. A roster change voids the
  * approvals collected so far (new epoch); an invalid file keeps the old policy in force and is
  * reported once; a comment-only edit changes nothing.

@@ -16,7 +16,7 @@ import {
 const causesFor = (from: ProposalState, to: ProposalState): Set<Cause> =>
   new Set(TRANSITIONS.filter((t) => t.from === from && t.to === to).flatMap((t) => t.causes));
 
-// The SPEC §2 table's "next (cause)" column, written out independently of the module's rows.
+// The docs/flow.md table's "next (cause)" column, written out independently of the module's rows.
 const SPEC_TABLE: [ProposalState, ProposalState, Cause[]][] = [
   ['received', 'denied', ['policy']],
   ['received', 'awaiting-approval', ['policy']],
@@ -42,7 +42,7 @@ const SPEC_TABLE: [ProposalState, ProposalState, Cause[]][] = [
   ['signed', 'rejected', ['chain']],
 ];
 
-describe('state table (SPEC §2)', () => {
+describe('state table (docs/flow.md)', () => {
   it('has the eleven states, four of them final', () => {
     expect([...PROPOSAL_STATES].sort()).toEqual(
       ['received', 'denied', 'awaiting-approval', 'invalidated', 'approved', 'signing', 'signed', 'executed', 'rejected', 'expired', 'failed'].sort(),
@@ -148,7 +148,7 @@ describe('impossible transitions are refused', () => {
   });
 });
 
-describe('which states accept presses (SPEC §7)', () => {
+describe('which states accept presses (docs/telegram.md)', () => {
   it('Approve is accepted only in awaiting-approval', () => {
     expect(PROPOSAL_STATES.filter(acceptsApprove)).toEqual(['awaiting-approval']);
   });

@@ -1,5 +1,5 @@
 /**
- * The Kamino merkle distributor's accounts (KAMINO.md §9): `MerkleDistributor` and `ClaimStatus`,
+ * The Kamino merkle distributor's accounts (docs/chain.md#merkle-distributor): `MerkleDistributor` and `ClaimStatus`,
  * decoded and encoded with kit struct codecs built mechanically, at load time, from the program's
  * IDL (distributor-idl.ts) — field order and types from the IDL, never offsets by hand. The
  * discriminator is Anchor's sha256("account:<Name>")[0..8] (this legacy IDL does not list it).

@@ -1,6 +1,6 @@
 /**
  * Farms (kfarms) account decoders: FarmState and UserState, via farms-sdk's codama decoders.
- * Those decoders check neither owner nor discriminator (KAMINO.md §11), so we do it first; an account
+ * Those decoders check neither owner nor discriminator (docs/chain.md#decoding), so we do it first; an account
  * longer than the layout (a newer program version) is read by its prefix, a shorter one is refused.
  */
 import { type Address } from '@solana/kit';

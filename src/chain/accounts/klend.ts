@@ -1,7 +1,7 @@
 /**
  * klend `Reserve` codec (hand-written kit struct). Layout: klend `programs/klend/src/state/reserve.rs`
  * @edd5ff5 (1.16.0) = klend-sdk 8.0.2 `src/@codegen/klend/accounts/Reserve.ts` (+ `types/{LastUpdate,
- * ReserveLiquidity,ReserveCollateral}.ts`); `RESERVE_SIZE` 8616 in `utils/consts.rs`; offsets in KAMINO.md §7.
+ * ReserveLiquidity,ReserveCollateral}.ts`); `RESERVE_SIZE` 8616 in `utils/consts.rs`; offsets in docs/chain.md#klend.
  * Only the prefix up to `collateral.supply_vault` is decoded (the config and the rest are not needed to value
  * cTokens); the account must hold at least the whole 8,624-byte layout (a grown one is read the same), and the
  * encoder writes zeros past the prefix.
@@ -126,7 +126,7 @@ const prefixCodec = getStructCodec([
   ['collateral', padLeftCodec(collateralCodec, 150 * 8)], // after reserve_liquidity_padding: [u64; 150]
 ]);
 
-// Guard the hand-written offsets at load time: collateral.supply_vault ends at 2632 (KAMINO.md §7).
+// Guard the hand-written offsets at load time: collateral.supply_vault ends at 2632 (docs/chain.md#klend).
 if (prefixCodec.fixedSize + 8 !== 2632) {
   throw new Error(`klend Reserve prefix codec is ${prefixCodec.fixedSize + 8} bytes, expected 2632`);
 }

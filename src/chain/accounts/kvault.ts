@@ -1,7 +1,7 @@
 /**
  * kvault `VaultState` codec (hand-written kit struct; the kvault IDL ships no kit codecs).
  * Layout: kvault `programs/kvault/src/state.rs` @ac367c3 (2.1.1) = klend-sdk 8.0.2
- * `src/@codegen/kvault/accounts/VaultState.ts` (+ `types/VaultAllocation.ts`); offsets in KAMINO.md §6.
+ * `src/@codegen/kvault/accounts/VaultState.ts` (+ `types/VaultAllocation.ts`); offsets in docs/chain.md#kvault.
  * Padding is skipped on decode and written as zeros on encode, so nothing below depends on it.
  */
 import {

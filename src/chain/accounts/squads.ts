@@ -1,5 +1,5 @@
 /**
- * Squads v4 account decoders (SQUADS.md §1). The SDK's deserializers check neither owner nor
+ * Squads v4 account decoders (docs/chain.md#squads-v4). The SDK's deserializers check neither owner nor
  * discriminator, so every decoder here checks both first and converts SDK values (BN, PublicKey)
  * into backstop's types (bigint, kit `Address`).
  */
@@ -97,7 +97,7 @@ export interface VaultTransactionAccount {
 }
 
 /**
- * What the transaction PDA holds: Vault, Config and Batch accounts share its seeds (SQUADS.md §1), so
+ * What the transaction PDA holds: Vault, Config and Batch accounts share its seeds (docs/chain.md#squads-v4), so
  * the discriminator decides. `multisig` and `index` are reported for every kind so callers can check
  * the account belongs where it was found.
  */

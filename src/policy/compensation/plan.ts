@@ -11,7 +11,7 @@ import type { DepositorSnapshot, Holding } from './snapshot.ts';
 
 export type PassingSnapshot = Extract<DepositorSnapshot, { outcome: 'pass' }>;
 
-/** kTokens worth `value` underlying base units at `aum` per `sharesIssued` (SPEC §4.1 valuation, rounded down). */
+/** kTokens worth `value` underlying base units at `aum` per `sharesIssued` (docs/rules.md#how-the-numbers-are-computed valuation, rounded down). */
 export function kTokensForValue(value: bigint, sharesIssued: bigint, aum: Fraction): bigint {
   if (aum.num <= 0n) throw new RangeError('the vault AUM is zero: a value cannot be converted to kTokens');
   return floorDiv(value * sharesIssued * aum.den, aum.num);

@@ -3,7 +3,7 @@ import { check, DEFAULT_ADDRESS, withFarm, type PoolCheck, type PoolContext } fr
 /**
  * `farm-admin`: `farm_admin` (and any `pending_farm_admin`) is the 2-of-2's vault PDA or an address
  * the policy trusts (`insurancePool.farmAdmins`); otherwise one key can re-point `withdraw_authority`
- * or shorten the cooldown (KAMINO.md §5).
+ * or shorten the cooldown (docs/chain.md#farms-the-insurance-pool).
  */
 export function farmAdminCheck(ctx: PoolContext): PoolCheck {
   const got = withFarm(ctx, 'farm-admin');

@@ -2,7 +2,7 @@ import { check, FLC_FARM_COOLDOWN_SECONDS, withFarm, type PoolCheck, type PoolCo
 
 /**
  * `farm-token`: the farm stakes the vault's shares mint, and passes klend-sdk's `isFlcFarmValid`
- * (KAMINO.md §4): `time_unit` 0 (seconds), a non-zero cooldown, token mint = shares mint.
+ * (docs/chain.md#farms-the-insurance-pool): `time_unit` 0 (seconds), a non-zero cooldown, token mint = shares mint.
  */
 export function farmTokenCheck(ctx: PoolContext): PoolCheck {
   const got = withFarm(ctx, 'farm-token');

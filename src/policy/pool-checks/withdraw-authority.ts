@@ -2,7 +2,7 @@ import { check, DEFAULT_ADDRESS, withFarm, type PoolCheck, type PoolContext } fr
 
 /**
  * `withdraw-authority`: the farm's `withdraw_authority` is the 2-of-2's vault PDA. Unset (the default
- * key) fails whatever else is known: no emergency withdrawal is possible (KAMINO.md §3).
+ * key) fails whatever else is known: no emergency withdrawal is possible (docs/chain.md#farms-the-insurance-pool).
  */
 export function withdrawAuthorityCheck(ctx: PoolContext): PoolCheck {
   const got = withFarm(ctx, 'withdraw-authority');

@@ -38,7 +38,7 @@ export const farmBinding: Rule = {
       totalStakedAmount: farm.totalStakedAmount,
       totalPendingAmount: farm.totalPendingAmount,
       amount,
-      // reported, not judged (SPEC §4 farm-binding)
+      // reported, not judged (docs/rules.md farm-binding)
       vaultId: farm.vaultId,
       timeUnit: farm.timeUnit,
       withdrawalCooldownPeriod: farm.withdrawalCooldownPeriod,

@@ -1,4 +1,4 @@
-/** The nine rules of SPEC §4, in table order. Adding a rule = one file + one line here. */
+/** The nine rules of docs/rules.md, in table order. Adding a rule = one file + one line here. */
 import { amountWithinLoss } from './amount-within-loss.ts';
 import { destinationEscrow } from './destination-escrow.ts';
 import { farmBinding } from './farm-binding.ts';

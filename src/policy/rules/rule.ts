@@ -1,7 +1,7 @@
 import type { RuleVerdict } from '../decision.ts';
 import type { RuleContext } from '../context.ts';
 
-/** One rule of SPEC §4: a stable id and a pure judgement of the context. */
+/** One rule of docs/rules.md: a stable id and a pure judgement of the context. */
 export interface Rule {
   readonly id: string;
   evaluate(ctx: RuleContext): RuleVerdict;

@@ -1,7 +1,7 @@
 /**
  * The harness's chain: a LiteSVM instance plus what a validator remembers around it (block
  * height, transaction history, recorded-not-executed transactions). Transactions to programs the
- * instance cannot run are verified and recorded, never imitated (SPEC §9 recorded mode).
+ * instance cannot run are verified and recorded, never imitated (docs/configuration.md recorded mode).
  */
 import { createHash } from 'node:crypto';
 import { getBase58Decoder, getCompiledTransactionMessageEncoder, type Address } from '@solana/kit';

@@ -1,5 +1,5 @@
 /**
- * The sandbox's chain: a loopback JSON-RPC server backed by LiteSVM 1.5 (SPEC §9). LiteSVM is
+ * The sandbox's chain: a loopback JSON-RPC server backed by LiteSVM 1.5 (docs/configuration.md). LiteSVM is
  * loaded by dynamic import so that nothing outside `src/sandbox/` ever pulls it in.
  *
  * Recorded mode (no binary for a program): transactions invoking it are verified and recorded,

@@ -1,5 +1,5 @@
 /**
- * `backstop rehearse`: a sandbox whose chain is a copy of a real vault's (SPEC §9 sandbox, issue 17 §4).
+ * `backstop rehearse`: a sandbox whose chain is a copy of a real vault's (docs/configuration.md sandbox, issue 17 §4).
  * Programs come as dumps from the source (or BACKSTOP_PROGRAMS_DIR); every account the flow touches
  * is cloned; then only what a rehearsal needs is overridden on the copy: the multisig's curator and
  * council members become local keys (members re-serialised sorted, as Squads keeps them; the two

@@ -1,5 +1,5 @@
 /**
- * Unauthenticated operational routes (SPEC §6): GET /healthz (the process answers), GET /readyz
+ * Unauthenticated operational routes (docs/api.md): GET /healthz (the process answers), GET /readyz
  * (the supplied checks: store, RPC, Telegram, fee balance), GET /metrics (Prometheus) and
  * GET /openapi.json.
  */

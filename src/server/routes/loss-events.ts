@@ -1,5 +1,5 @@
 /**
- * Loss events (SPEC §6): POST /v1/loss-events records one (201 with its evidence), POST
+ * Loss events (docs/api.md): POST /v1/loss-events records one (201 with its evidence), POST
  * /v1/loss-events/:id/close closes one (200), GET /v1/loss-events[/:id] reads them.
  */
 import type { Router } from 'express';

@@ -1,5 +1,5 @@
 /**
- * Proposals (SPEC §6): POST /v1/proposals registers (`{ multisig, transactionIndex, claim? }`) or
+ * Proposals (docs/api.md): POST /v1/proposals registers (`{ multisig, transactionIndex, claim? }`) or
  * creates (`{ vault, lossEventId, amount, escrow, claim? }`) one and answers 202 with it; GET
  * /v1/proposals[?state=] and GET /v1/proposals/:id read them with decision, approvals and intent.
  */
@@ -42,7 +42,7 @@ export function registerProposalRoutes(router: Router, deps: { pipeline: SignedP
 
   router.get('/v1/proposals', async (req, res) => {
     const query = ProposalListQuery.safeParse(req.query);
-    if (!query.success) throw new HttpError(400, 'invalid-request', 'state must be one proposal state (SPEC §2)');
+    if (!query.success) throw new HttpError(400, 'invalid-request', 'state must be one proposal state (docs/flow.md)');
     const rows = await store.listProposals(query.data.state ? { state: query.data.state } : {});
     const proposals = await Promise.all(rows.map((r) => proposalView(store, r)));
     sendJsonText(res, 200, jsonText({ proposals }));

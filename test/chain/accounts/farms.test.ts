@@ -15,7 +15,7 @@ import { addressAt, marker, u128At, u32At, u64At, u8At, withData, withOwner } fr
 
 const BIG = (1n << 100n) + 7n; // exercises the high half of u128 fields
 
-describe('FarmState layout (KAMINO.md §2 offsets, farms-sdk getFarmStateEncoder)', () => {
+describe('FarmState layout (docs/chain.md#farms-the-insurance-pool offsets, farms-sdk getFarmStateEncoder)', () => {
   const fields = farmStateFields({
     farmAdmin: marker(1),
     globalConfig: marker(2),
@@ -81,7 +81,7 @@ describe('FarmState layout (KAMINO.md §2 offsets, farms-sdk getFarmStateEncoder
   });
 });
 
-describe('UserState layout (KAMINO.md §2 offsets)', () => {
+describe('UserState layout (docs/chain.md#farms-the-insurance-pool offsets)', () => {
   const account = farmUserStateAccount({
     owner: marker(20),
     activeStakeScaled: BIG,

@@ -28,7 +28,7 @@ const fields = reserveFields({
 const data = encodeReserve(fields);
 const account = { address: SANDBOX.reserve, owner: KLEND_PROGRAM_ADDRESS, lamports: 1n, data, executable: false };
 
-describe('Reserve layout (KAMINO.md §7 offsets)', () => {
+describe('Reserve layout (docs/chain.md#klend offsets)', () => {
   it('is a full 8,624-byte account with discriminator 2bf2ccca1af73b7f', () => {
     expect(data.length).toBe(8624);
     expect(RESERVE_SIZE).toBe(8624);

@@ -54,7 +54,7 @@ const fields = vaultStateFields({
 const data = encodeVaultState(fields);
 const account = { address: SANDBOX.vault, owner: KVAULT_PROGRAM_ADDRESS, lamports: 1n, data, executable: false };
 
-describe('VaultState layout (KAMINO.md §6 offsets)', () => {
+describe('VaultState layout (docs/chain.md#kvault offsets)', () => {
   it('is 62,552 bytes with discriminator e4c452a562d2eb98', () => {
     expect(data.length).toBe(62_552);
     expect(VAULT_STATE_SIZE).toBe(62_552);
