@@ -1,11 +1,12 @@
 /**
- * Human votes (SPEC §7): a button press counts only when it comes from the roster, in the policy
+ * Human votes (docs/telegram.md): a button press counts only when it comes from the roster, in the policy
  * chat, on the proposal's stored card, for the current digest and epoch, in a state that accepts it
  * — and only once it is stored. Refused presses change nothing and are audit-logged.
  * A role whose `approval` is `signed` approves only through {@link recordSignedVote} (the Mini App,
  * docs/approvals.md): its members' Approve presses count for nothing.
  */
 import { StoreUnavailable } from '../store/errors.ts';
+import { cleanText } from '../util/text.ts';
 import type { NewVote, ProposalRecord, TimerRecord } from '../store/types.ts';
 import type { ProposalLock } from './proposal-lock.ts';
 import { auditRefusal } from './refusals.ts';
@@ -17,7 +18,7 @@ import type { Workflow } from './workflow.ts';
 
 export type PressAction = 'approve' | 'reject' | 'confirm-reject' | 'cancel-reject';
 
-/** One button press as Telegram delivers it (callback data parsed, SPEC §7). */
+/** One button press as Telegram delivers it (callback data parsed, docs/telegram.md). */
 export interface Press {
   readonly rowId: number;
   readonly action: PressAction;
@@ -177,7 +178,7 @@ export const MINIAPP_CHANNEL = 'telegram-miniapp';
 /**
  * An approval from the Mini App (docs/approvals.md). The caller has validated Telegram's `initData`
  * (HMAC over the bot token, at most 10 minutes old): `telegramId` is Telegram's word for who it is.
- * The Mini App has no chat or message, so the SPEC §7 press checks it cannot make are replaced by the
+ * The Mini App has no chat or message, so the docs/telegram.md press checks it cannot make are replaced by the
  * signature, which binds the proposal, its current digest, policy revision and epoch.
  */
 export interface SignedApproval {
@@ -211,7 +212,7 @@ async function signedLocked(wf: Workflow, lock: ProposalLock, input: SignedAppro
   const refuse = async (reason: string): Promise<PressOutcome> => {
     await auditRefusal(wf, input.telegramId, {
       rowId: input.rowId, epoch: input.epoch, telegramId: input.telegramId, action: 'approve', channel: MINIAPP_CHANNEL,
-      digestShown: input.digestShown.slice(0, 64), signature: input.signature.trim().slice(0, 100), reason,
+      digestShown: cleanText(input.digestShown.slice(0, 64)), signature: cleanText(input.signature.trim().slice(0, 100)), reason,
     });
     return { kind: 'refused', text: reason };
   };

@@ -10,7 +10,7 @@
  * `initData` that does not validate is answered 401 and changes nothing; it is logged, not audited
  * (it names no one Telegram vouches for, so a stranger cannot fill the audit log with it).
  */
-import type { Router } from 'express';
+import type { Response, Router } from 'express';
 import type { LoadedPolicy } from '../../policy/load.ts';
 import type { Log } from '../../workflow/ports.ts';
 import { roleOf } from '../../workflow/quorum.ts';
@@ -49,7 +49,7 @@ export function registerMiniAppRoutes(router: Router, o: MiniAppOptions): void {
   });
 
   /** The member `initData` names, or an answer already sent. */
-  const who = (body: unknown, res: Parameters<Parameters<Router['post']>[1]>[1]): ValidInitData | null => {
+  const who = (body: unknown, res: Response): ValidInitData | null => {
     const auth = validateInitData(field(body, 'initData', INIT_DATA_MAX), o.botToken ?? '', clock());
     if (auth.ok) return auth;
     o.log.warn({ reason: auth.reason }, 'mini app: initData refused');
@@ -61,7 +61,7 @@ export function registerMiniAppRoutes(router: Router, o: MiniAppOptions): void {
     return null;
   };
 
-  const failed = (res: Parameters<Parameters<Router['post']>[1]>[1], err: unknown): void => {
+  const failed = (res: Response, err: unknown): void => {
     const requestId = String(res.locals['requestId'] ?? '');
     o.log.error({ requestId, err: (err as Error).message }, 'mini app: unexpected error');
     if (!res.headersSent) res.status(500).type('html').send(messagePage({ title: 'Something went wrong', kind: 'refused', text: `Nothing was recorded. Try again in a moment (request ${requestId}).` }));
