@@ -17,7 +17,14 @@ beforeAll(async () => {
   // The guardian's first two looks (the first learns the vault's addresses): the pool checks the page shows.
   await guardPools(s.world.wf);
   await guardPools(s.world.wf);
+  // A stored compensation plan of the loss (issue 15): the page shows it with the loss and the proposal.
+  const [event] = await s.world.store.lossEventsForVault(SANDBOX.vault);
+  await s.world.store.recordPlan({
+    lossEventId: event!.id, vault: SANDBOX.vault, lossSlot: event!.slot, sharesMint: SANDBOX.sharesMint, root: PLAN_ROOT,
+    total: 9_000_000_000n, amount: 9_000_000_000n, remainder: 0n, claimants: 3, json: '{"test":true}', createdBy: 'test',
+  });
 });
+const PLAN_ROOT = '5e'.repeat(32);
 afterAll(async () => {
   await s.close();
 });
@@ -92,6 +99,7 @@ describe('what the page shows', () => {
     expect(html).toContain(event!.signature);
     expect(html).toContain(`${event!.evidence.vaultCTokens} of ${event!.evidence.reserveCTokenSupply} cTokens at slot ${event!.evidence.readAtSlot}`);
     expect(html).toMatch(/<h3>Pool checks<\/h3><p>\d+ passed, \d+ failed/);
+    expect(html.match(new RegExp(`<dt>Plan</dt><dd>3 holders, total 9,000.00 kUSDC, root <code class="mono">${PLAN_ROOT}</code>`, 'g'))).toHaveLength(2); // the loss's and the proposal's
     const head = (await s.world.store.auditHead())!;
     expect(html).toContain(head.hash);
     expect(html).toContain(`<dd>${head.seq}</dd>`);

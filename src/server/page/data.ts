@@ -1,11 +1,12 @@
 /**
  * What the read-only page shows, read from the workflow's read models: per vault its proposals (state
- * and tally), loss events with their evidence, the guardian's latest pool check and recent alerts;
- * and the audit head. Reads only.
+ * and tally), loss events with their evidence and stored compensation plan, the guardian's latest pool
+ * check and recent alerts; and the audit head. Reads only.
  */
 import type { Address } from '@solana/kit';
 import type { LoadedPolicy } from '../../policy/load.ts';
 import type { AuditHead } from '../../store/audit.ts';
+import type { StoredPlan } from '../../store/types.ts';
 import { GUARDIAN_AUDIT_TYPE, latestPoolChecks } from '../../workflow/guardian.ts';
 import type { PoolCheckView } from '../../workflow/pool-view.ts';
 import { lossEventView, proposalView, unitsOf, type LossEventView, type ProposalView, type Units } from '../../workflow/views.ts';
@@ -55,14 +56,16 @@ export async function readOverview(wf: Workflow, policies?: readonly LoadedPolic
     const rows = (await wf.store.listProposals({ vault })).sort((a, b) => b.rowId - a.rowId).slice(0, PROPOSALS_PER_VAULT);
     const views: ProposalView[] = [];
     for (const row of rows) views.push(await proposalView({ store: wf.store, policyFor: (r) => wf.policyFor(r) }, row, now));
-    const [events, ledger] = await Promise.all([wf.store.lossEventsForVault(vault), wf.store.ledgerForVault(vault)]);
+    const [events, ledger, plans] = await Promise.all([
+      wf.store.lossEventsForVault(vault), wf.store.ledgerForVault(vault), wf.store.latestPlansForVault?.(vault) ?? new Map<string, StoredPlan>(),
+    ]);
     const decided = views.find((v) => v.summary?.underlyingDecimals != null);
     vaults.push({
       name,
       vault,
       multisig: loaded.policy.insurancePool.multisig,
       proposals: views,
-      lossEvents: events.map((e) => lossEventView(e, ledger)),
+      lossEvents: events.map((e) => lossEventView(e, ledger, plans.get(e.id) ?? null)),
       units: decided?.units ?? unitsOf(loaded, null),
       poolCheck: checks.find((c) => c.vault === vault) ?? null,
       alerts: recent

@@ -11,7 +11,7 @@ import { showInvisible } from '../../util/text.ts';
 import { displayAmount } from '../../util/units.ts';
 import { OUTCOME_MARK, type PoolCheckView } from '../../workflow/pool-view.ts';
 import type { Member } from '../../workflow/quorum.ts';
-import type { LossEventView, ProposalView, Units } from '../../workflow/views.ts';
+import type { LossEventView, PlanLine, ProposalView, Units } from '../../workflow/views.ts';
 
 /** Escapes text for HTML content and attribute values (line feeds shown as <U+000A>). */
 export function esc(text: string): string {
@@ -112,6 +112,7 @@ export function proposalHtml(view: ProposalView, o: { rules: boolean; link?: str
   facts.push(row('Approvals', tallyText(view)));
   if (view.hold) facts.push(row('Held', `${view.hold.name}’s Reject holds signing until ${timeText(view.hold.until)}`));
   if (view.rejection) facts.push(row('Rejected by', `${view.rejection.name}${view.rejection.reason ? `: ${view.rejection.reason}` : ''}`));
+  if (view.plan) facts.push(rowHtml('Plan', planHtml(view.plan, units)));
   if (view.deadline) facts.push(row('Deadline', timeText(view.deadline)));
   facts.push(rowHtml('Proposal', mono(view.id)));
   facts.push(view.digest ? rowHtml('Digest', mono(view.digest)) : row('Digest', 'none (the message is not fully resolved)'));
@@ -148,6 +149,11 @@ export function rulesHtml(view: ProposalView): string {
   return `<section class="decision">${parts.join('')}</section>`;
 }
 
+/** A stored compensation plan: who is paid, how much in all, and the root the distributor must hold. */
+function planHtml(plan: PlanLine, units: Units): string {
+  return `${esc(`${plan.claimants} holders, total ${amountText(plan.total, units.shares)}`)}, root ${mono(plan.root)}`;
+}
+
 /** A loss event with its evidence (the bound it was recorded with) and what is used of it. */
 export function lossEventHtml(e: LossEventView, units: Units): string {
   const u = units.underlying;
@@ -164,6 +170,7 @@ export function lossEventHtml(e: LossEventView, units: Units): string {
         `the vault’s loss ${esc(e.vaultLoss.toString())}, forgiven ${esc(e.forgiven.toString())}; the vault held ${esc(e.evidence.vaultCTokens.toString())} of ` +
         `${esc(e.evidence.reserveCTokenSupply.toString())} cTokens at slot ${esc(e.evidence.readAtSlot.toString())} (base units)`,
     ) +
+    (e.plan ? rowHtml('Plan', planHtml(e.plan, units)) : '') +
     row('Recorded by', `${e.recordedBy}, ${timeText(e.recordedAt)}`) +
     (e.note ? row('Note', e.note) : '') +
     '</dl></article>'
