@@ -4,6 +4,7 @@
  */
 import { chainBench } from './chain.ts';
 import { cliBench } from './cli.ts';
+import { compensationBench } from './compensation.ts';
 import { decideBench } from './decide.ts';
 import { httpBench } from './http.ts';
 import { telegramBench } from './telegram.ts';
@@ -21,6 +22,7 @@ const sections: [string, () => Promise<BenchRow[]>][] = [
   ['chain reads (LiteSVM harness over HTTP)', chainBench],
   ['HTTP API (signed webhooks vs bare express, 127.0.0.1)', httpBench],
   ['telegram (grammY bot against the emulator)', telegramBench],
+  ['compensation (issue 15: a 100,000-holder plan; history reader against the harness)', compensationBench],
 ];
 
 const only = process.argv.slice(2);

@@ -70,7 +70,12 @@ export type DepositorSnapshot =
     }
   | { readonly outcome: 'unknown'; readonly reason: string };
 
-const byBytes = (a: Holding, b: Holding) => compareBytes(claimantBytes(a.owner), claimantBytes(b.owner));
+/** Sorts by the owner's bytes ascending (the leaf order), each owner decoded once. */
+function sortByBytes(list: Holding[]): void {
+  const keyed = list.map((h) => [claimantBytes(h.owner), h] as const);
+  keyed.sort((a, b) => compareBytes(a[0], b[0]));
+  keyed.forEach(([, h], i) => (list[i] = h));
+}
 
 /** Builds the snapshot; `unknown` names what could not be accounted for. */
 export function snapshotDepositors(input: SnapshotInput): DepositorSnapshot {
@@ -129,8 +134,8 @@ export function snapshotDepositors(input: SnapshotInput): DepositorSnapshot {
     }
     (input.isOffCurve(owner) ? manualReview : claimants).push({ owner, shares });
   }
-  claimants.sort(byBytes);
-  manualReview.sort(byBytes);
+  sortByBytes(claimants);
+  sortByBytes(manualReview);
   const allExcluded = excluded.reduce((s, e) => s + e.shares, 0n);
   return {
     outcome: 'pass',
