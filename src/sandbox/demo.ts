@@ -9,6 +9,7 @@ import { mkdtempSync, createWriteStream, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address } from '@solana/kit';
+import { decodeMerkleDistributor } from '../chain/accounts/distributor.ts';
 import { decodeFarmState } from '../chain/accounts/farms.ts';
 import { decodeTokenAccount } from '../chain/accounts/spl.ts';
 import { PROGRAMS } from '../chain/programs.ts';
@@ -22,6 +23,7 @@ import { sendSigned } from '../server/client.ts';
 import { loadKeypairFile } from '../store/keys.ts';
 import { checkPoolNow, OUTCOME_MARK } from '../workflow/pool-view.ts';
 import { botMessages, cardOf, press, type Card } from './emulator.ts';
+import { DEPOSITORS } from './fixtures/depositors.ts';
 import { farmUserStateAccount } from './fixtures/farm.ts';
 import { writeUnstake } from './fixtures/unstake.ts';
 import { PENDING_AMOUNT } from './fixtures/scenario.ts';
@@ -229,6 +231,30 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<num
     const alert = await waitFor('the guardian’s alert', async () => (await botMessages(info, (t) => t.includes('Normal withdrawal started')))[0]);
     out('   the guardian posts to the chat (once, not every poll):');
     out(indent(plain(alert), '     '));
+
+    step(8, 'Compensation: the depositors at the loss, the plan, the distributor');
+    const plan = await read<{ lossSlot: string; totalShares: string; excludedShares: string; affectedShares: string; amount: string; total: string; remainder: string; root: string; entries: { claimant: string; shares: string; amountUnlocked: string }[]; manualReview: { owner: string; shares: string }[] }>(info, `/v1/loss-events/${info.lossEventId}/plan`);
+    const k = (x: string) => `${formatUnits(BigInt(x), 6)} kTokens`;
+    out(`   holders of the shares mint at the loss slot ${plan.lossSlot}, rebuilt from today's accounts and the transactions since:`);
+    out(`   ${k(plan.totalShares)} issued, ${k(plan.excludedShares)} excluded (the Insurance Pool), ${k(plan.affectedShares)} affected`);
+    const name = (a: string) => (Object.entries(DEPOSITORS).find(([, v]) => v === a)?.[0] ?? '').padEnd(8);
+    for (const e of plan.entries) out(`   ${name(e.claimant)} ${e.claimant}  ${k(e.shares).padStart(20)} → ${k(e.amountUnlocked)}`);
+    for (const m of plan.manualReview) out(`   ${name(m.owner)} ${m.owner}  ${k(m.shares).padStart(20)} → manual review (a program's address cannot sign a claim)`);
+    out(`   transfers after the loss (alice → bob, carol → erin, dave's stake) are undone: erin is not a claimant`);
+    expect(!plan.entries.some((e) => e.claimant === DEPOSITORS.erin), 'a holder who bought after the loss must not be a claimant');
+    out(`   amount ${k(plan.amount)} (the affected holders' loss at today's price), total ${k(plan.total)}, remainder ${k(plan.remainder)}`);
+    out(`   merkle root ${plan.root}`);
+    if (info.distributor) {
+      const d = readAccount(await chain.getAccounts([info.distributor as Address]), info.distributor as Address, decodeMerkleDistributor);
+      expect(d.status === 'ok', `the distributor ${info.distributor} must decode`);
+      if (d.status === 'ok') {
+        const root = Buffer.from(d.value.root).toString('hex');
+        const ok = root === plan.root && d.value.maxTotalClaim.toString() === plan.total && d.value.tokenVault === info.escrow;
+        out(`   distributor ${info.distributor}: vault ${d.value.tokenVault === info.escrow ? 'is the escrow' : d.value.tokenVault}, root ${root === plan.root ? 'matches' : `DIFFERS (${root})`}, max_total_claim ${d.value.maxTotalClaim} ${d.value.maxTotalClaim.toString() === plan.total ? 'matches' : 'DIFFERS'}`);
+        out('   with compensation.requirePlan the co-signer holds the escrow to exactly this (README "Compensation, end to end")');
+        expect(ok, 'the sandbox distributor must hold the stored plan');
+      }
+    }
 
     out(`\ndemo complete (${info.mode} mode).`);
     return 0;
