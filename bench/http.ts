@@ -1,5 +1,5 @@
 /**
- * HTTP API throughput (SPEC §6): valid signed webhook requests that end on cheap paths (an
+ * HTTP API throughput (docs/api.md): valid signed webhook requests that end on cheap paths (an
  * idempotent stored answer; a 404 for an unknown vault after authentication, which writes its
  * replay record and audit entry) and forged ones (401), against a bare express route in the same
  * run, all over keep-alive HTTP on 127.0.0.1 with a bounded number of requests. Memory is the
@@ -134,7 +134,9 @@ export async function httpBench(): Promise<BenchRow[]> {
   }
 }
 
-const SETTLE_MS = 12_000;
+/** The service must be back under SETTLED_MB within SETTLE_MS of the load's end. */
+const SETTLE_MS = 60_000;
+const SETTLED_MB = 180;
 
 /** Memory of the production service process (`bin/backstop.js start` in a child), after start-up and after a load. */
 export async function serviceRss(): Promise<BenchRow[]> {
@@ -152,21 +154,27 @@ export async function serviceRss(): Promise<BenchRow[]> {
     const fresh = Array.from({ length: REQUESTS }, (_, i) => signed(i));
     const keyed = signed(REQUESTS + 1, { 'idempotency-key': 'rss-1' });
     const forged = fresh.map((r) => ({ ...r, headers: { ...r.headers, 'x-backstop-signature': Buffer.alloc(64, 7).toString('base64') } }));
-    // Production's per-source rate limit (burst 60, 10/s) answers most valid requests 429 after verifying them.
+    // Production's per-source rate limit (burst 60, 10/s) answers most valid requests 429 after verifying them;
+    // a keyed request sent while its twin is still being answered is 409 idempotency-key-in-flight.
     const runs = [await drive(service.url, fresh), await drive(service.url, Array.from({ length: REQUESTS }, () => keyed)), await drive(service.url, forged)];
     const statuses = new Set(runs.flatMap((r) => [...r.statuses]));
-    if ([...statuses].some((s) => ![401, 404, 429].includes(s))) throw new Error(`the service process answered ${[...statuses].join(', ')}`);
+    if ([...statuses].some((s) => ![401, 404, 409, 429].includes(s))) throw new Error(`the service process answered ${[...statuses].join(', ')}`);
     const loaded = service.rssMb();
     const peak = service.peakRssMb();
     // V8's memory reducer collects once the process is idle for a few seconds, as a real service mostly is.
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const settled = service.rssMb();
+    const idleFrom = Date.now();
+    let settled = loaded;
+    while (settled >= SETTLED_MB && Date.now() - idleFrom < SETTLE_MS) {
+      await new Promise((r) => setTimeout(r, 1000));
+      settled = service.rssMb();
+    }
+    const settledAfter = Math.round((Date.now() - idleFrom) / 1000);
     const mb = (x: number) => `${x.toFixed(1)} MB`;
     return [
       { name: 'service RSS after start (bin/backstop.js start, child)', value: mb(started), goal: '< 200 MB', ok: started < 200 },
       { name: 'service peak RSS during start-up', value: mb(startPeak) },
       { name: `service RSS right after ${3 * REQUESTS} requests (${[...statuses].sort().join('/')})`, value: mb(loaded), goal: '< 200 MB', ok: loaded < 200 },
-      { name: `service RSS ${SETTLE_MS / 1000} s after the load`, value: mb(settled), goal: '< 200 MB', ok: settled < 200 },
+      { name: `service RSS ${settledAfter} s after the load`, value: mb(settled), goal: `< ${SETTLED_MB} MB within ${SETTLE_MS / 1000} s`, ok: settled < SETTLED_MB },
       { name: 'service peak RSS (start-up and load)', value: mb(peak) },
     ];
   } finally {

@@ -1,5 +1,5 @@
 /**
- * The audit anchor (SPEC §8): a copy of the latest signed head kept where the database's writer cannot
+ * The audit anchor (docs/audit.md): a copy of the latest signed head kept where the database's writer cannot
  * rewrite it, so `audit verify` catches a log cut at its tail or rolled back to an older head.
  *
  * By default a 0600 file `$XDG_STATE_HOME/backstop/anchor-<id>.json` (else `~/.local/state/backstop/`),
@@ -14,7 +14,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { envValue } from '../config.ts';
 import { sha256Hex } from '../policy/jcs.ts';
-import { writePrivateFileAtomic } from '../util/files.ts';
+import { writePrivateFileAtomic, writePrivateFileAtomicAsync } from '../util/files.ts';
 import type { AuditHead } from './audit.ts';
 
 /** What the anchor file holds. */
@@ -109,6 +109,11 @@ function store(path: string, record: AuditAnchorRecord): void {
   writePrivateFileAtomic(path, `${JSON.stringify(record)}\n`);
 }
 
+async function storeAsync(path: string, record: AuditAnchorRecord): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  await writePrivateFileAtomicAsync(path, `${JSON.stringify(record)}\n`);
+}
+
 /** The outcome of offering a new head to the anchor. */
 export type AnchorAdvance =
   | { readonly written: true }
@@ -119,34 +124,51 @@ export type AnchorAdvance =
  * a fork. Throws `AnchorFileError` when the anchor is unreadable (it is then left as it is).
  */
 export function advanceAnchor(path: string, entry: AuditHead & { readonly prevHash: string }, database: string, now: Date = new Date()): AnchorAdvance {
-  const current = readAnchor(path);
+  const plan = planAnchor(path, readAnchor(path), entry, database, now);
+  if (plan.write !== null) store(path, plan.write);
+  return plan.result;
+}
+
+/** `advanceAnchor` with the file synced on the thread pool (the audited writer's path: the event loop keeps serving). */
+export async function advanceAnchorAsync(path: string, entry: AuditHead & { readonly prevHash: string }, database: string, now: Date = new Date()): Promise<AnchorAdvance> {
+  const plan = planAnchor(path, readAnchor(path), entry, database, now);
+  if (plan.write !== null) await storeAsync(path, plan.write);
+  return plan.result;
+}
+
+/** What offering `entry` to the `current` anchor writes, and its outcome. */
+function planAnchor(
+  path: string,
+  current: AuditAnchorRecord | null,
+  entry: AuditHead & { readonly prevHash: string },
+  database: string,
+  now: Date,
+): { write: AuditAnchorRecord | null; result: AnchorAdvance } {
   const at = now.toISOString();
   const next: AuditAnchorRecord = { seq: entry.seq, hash: entry.hash, signature: entry.signature, database, at };
-  if (current === null) {
-    store(path, next);
-    return { written: true };
-  }
+  if (current === null) return { write: next, result: { written: true } };
   const frozen = (c: AuditAnchorRecord) =>
     `the audit anchor ${path} stays at entry ${c.seq}: entry ${c.diverged!.seq} forked from it (${c.diverged!.at}). ` +
     `Run \`backstop audit verify\` and find out who changed the log; after a deliberate restore, move the anchor file aside to anchor anew`;
-  if (current.diverged !== undefined) return { written: false, warning: frozen(current) };
+  if (current.diverged !== undefined) return { write: null, result: { written: false, warning: frozen(current) } };
   if (entry.seq < current.seq) {
     return {
-      written: false,
-      warning:
-        `the audit log's newest entry ${entry.seq} is behind its anchor (entry ${current.seq} in ${path}): entries were removed ` +
-        `or an older database was put back; the anchor is kept. Run \`backstop audit verify\``,
+      write: null,
+      result: {
+        written: false,
+        warning:
+          `the audit log's newest entry ${entry.seq} is behind its anchor (entry ${current.seq} in ${path}): entries were removed ` +
+          `or an older database was put back; the anchor is kept. Run \`backstop audit verify\``,
+      },
     };
   }
   const forks = (entry.seq === current.seq && entry.hash !== current.hash) || (entry.seq === current.seq + 1 && entry.prevHash !== current.hash);
   if (forks) {
     const marked: AuditAnchorRecord = { ...current, diverged: { seq: entry.seq, hash: entry.hash, at } };
-    store(path, marked);
-    return { written: false, warning: frozen(marked) };
+    return { write: marked, result: { written: false, warning: frozen(marked) } };
   }
-  if (entry.seq === current.seq) return { written: false, warning: null }; // the same head again
-  store(path, next);
-  return { written: true };
+  if (entry.seq === current.seq) return { write: null, result: { written: false, warning: null } }; // the same head again
+  return { write: next, result: { written: true } };
 }
 
 /** What to run to check a log against a published head. */

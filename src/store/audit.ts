@@ -1,5 +1,5 @@
 /**
- * The signed, hash-chained audit log (SPEC §8).
+ * The signed, hash-chained audit log (docs/audit.md).
  *
  * entry hash = sha256(JCS({seq, at, type, payload, prevHash})), `seq` from 1, the first `prevHash`
  * 64 zeros, `at` RFC 3339 UTC with milliseconds. The signature is ed25519 (the audit key) over the
@@ -11,7 +11,7 @@ import { createPublicKey, verify as edVerify, type KeyObject } from 'node:crypto
 import { readFileSync } from 'node:fs';
 import { getBase58Encoder } from '@solana/kit';
 import { canonicalize, sha256Hex } from '../policy/jcs.ts';
-import { writePrivateFileAtomic } from '../util/files.ts';
+import { writePrivateFileAtomic, writePrivateFileAtomicAsync } from '../util/files.ts';
 
 /** JSON a caller may attach to a record or an audit entry; bigints and Dates are converted to strings. */
 export type JsonInput = string | number | boolean | null | bigint | Date | undefined | readonly JsonInput[] | { readonly [key: string]: JsonInput };
@@ -116,7 +116,7 @@ export function verifyAudit(input: {
   entries: readonly AuditEntry[];
   publicKey: PublicKeyInput;
   head?: AuditHead | null;
-  /** The anchor kept outside the database's directory (SPEC §8). */
+  /** The anchor kept outside the database's directory (docs/audit.md). */
   anchor?: AuditHead | null;
   /** A head copied from a published anchor: the chain must reach `seq` and hold `hash` there. */
   expect?: { seq: number; hash: string } | null;
@@ -206,11 +206,20 @@ export function readAuditHead(path: string): AuditHead | null {
  * head whose seq is not above the file's current one is not written (another writer got further).
  */
 export function writeAuditHead(path: string, head: AuditHead): void {
+  if (headIsBehind(path, head)) writePrivateFileAtomic(path, `${JSON.stringify({ seq: head.seq, hash: head.hash, signature: head.signature })}\n`);
+}
+
+/** `writeAuditHead` with the file synced on the thread pool (the audited writer's path: the event loop keeps serving). */
+export async function writeAuditHeadAsync(path: string, head: AuditHead): Promise<void> {
+  if (headIsBehind(path, head)) await writePrivateFileAtomicAsync(path, `${JSON.stringify({ seq: head.seq, hash: head.hash, signature: head.signature })}\n`);
+}
+
+/** True unless the file's head is already at or past `head` (another writer got further). */
+function headIsBehind(path: string, head: AuditHead): boolean {
   try {
     const current = readAuditHead(path);
-    if (current !== null && current.seq >= head.seq) return;
+    return current === null || current.seq < head.seq;
   } catch {
-    // An unreadable head is replaced.
+    return true; // an unreadable head is replaced
   }
-  writePrivateFileAtomic(path, `${JSON.stringify({ seq: head.seq, hash: head.hash, signature: head.signature })}\n`);
 }

@@ -1,11 +1,11 @@
 /**
- * The one audited transaction every repository writes through (SPEC §8): a mutation and exactly one
+ * The one audited transaction every repository writes through (docs/audit.md): a mutation and exactly one
  * audit entry commit together in one database transaction (or no entry when nothing changed), and
  * the head file and the anchor are written after the commit. Without an audit key nothing is written.
  */
 import { canonicalize } from '../policy/jcs.ts';
-import { advanceAnchor } from './anchor.ts';
-import { makeAuditEntry, toJsonValue, writeAuditHead, type AuditEntry, type AuditSigner, type JsonInput } from './audit.ts';
+import { advanceAnchorAsync } from './anchor.ts';
+import { makeAuditEntry, toJsonValue, writeAuditHeadAsync, type AuditEntry, type AuditSigner, type JsonInput } from './audit.ts';
 import type { LockName, SqlConn, SqlEngine } from './engine.ts';
 import { ReadOnlyStore } from './errors.ts';
 import { num } from './rows.ts';
@@ -22,6 +22,8 @@ export type AuditedChange = { readonly type: string; readonly payload: { readonl
 /** A grouped mutation waiting for the next batch. */
 interface Grouped {
   readonly fn: (tx: SqlConn) => Promise<{ value: unknown; audit: AuditedChange }>;
+  /** Settle only once the head file and anchor hold the entry (else once it is committed). */
+  readonly awaitHead: boolean;
   readonly resolve: (outcome: { value: unknown; entry: AuditEntry | null }) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -34,7 +36,7 @@ export interface AuditedWriterOptions {
   readonly auditKey?: AuditSigner;
   /** Where the head is written after each commit; none = not written. */
   readonly headFile?: string;
-  /** The anchor outside the database's directory, advanced after each commit (SPEC §8); none = not kept. */
+  /** The anchor outside the database's directory, advanced after each commit (docs/audit.md); none = not kept. */
   readonly anchor?: { readonly file: string; readonly database: string };
   readonly now?: () => Date;
   /** Non-fatal problems (a head file that could not be written). Default: stderr. */
@@ -51,6 +53,14 @@ export class AuditedWriter {
   private readonly warn: (message: string) => void;
   private readonly queued: Grouped[] = [];
   private batching = false;
+  /** The newest entry the head file and anchor hold (0: none written by this writer yet). */
+  private headWritten = 0;
+  /** The newest entry offered to the head file. */
+  private headNewest: AuditEntry | null = null;
+  /** The newest committed entry waiting for its head write. */
+  private headTarget: AuditEntry | null = null;
+  private headWaiters: { seq: number; resolve: () => void }[] = [];
+  private headWriting = false;
 
   constructor(
     readonly engine: SqlEngine,
@@ -73,62 +83,72 @@ export class AuditedWriter {
       if (r.audit !== null) entry = await this.append(tx, signer, r.audit.type, r.audit.payload);
       return r.value;
     }, locks);
-    if (entry !== null) this.writeHead(entry);
+    if (entry !== null) await this.writeHead(entry);
     return value;
   }
 
   /**
    * As `mutate` (no locks), but group-committed: the mutations queued while a batch commits share the
    * next transaction, each in a savepoint with its entry appended in queue order, so many requests
-   * pay for one commit, one head and one anchor write. Each resolves once its batch is durable; when
-   * the batch fails, every mutation in it is rejected and none of them is written. One that fails
-   * on its own is rolled back to its savepoint and rejected alone.
+   * pay for one commit. Each resolves once its batch is committed (durable); the head file and the
+   * anchor follow, coalesced (`headsWritten`). When the batch fails, every mutation in it is
+   * rejected and none of them is written; one that fails on its own is rolled back to its savepoint
+   * and rejected alone.
    */
   mutateGrouped<T>(fn: (tx: SqlConn) => Promise<{ value: T; audit: AuditedChange }>): Promise<T> {
-    return this.enqueue(fn).then((r) => r.value as T);
+    return this.enqueue(fn, false).then((r) => r.value as T);
   }
 
-  /** Appends a standalone audit entry (refusals, alerts), group-committed with others. */
+  /** Appends a standalone audit entry (refusals, alerts), group-committed with others; resolves once the head holds it, as `mutate`. */
   async appendAlone(type: string, payload: { readonly [key: string]: JsonInput }): Promise<AuditEntry> {
-    const r = await this.enqueue(async () => ({ value: undefined, audit: { type, payload } }));
+    const r = await this.enqueue(async () => ({ value: undefined, audit: { type, payload } }), true);
     return r.entry!;
   }
 
-  private enqueue(fn: Grouped['fn']): Promise<{ value: unknown; entry: AuditEntry | null }> {
+  /** Resolves once the head file and anchor hold every entry committed so far (a clean stop waits for it). */
+  headsWritten(): Promise<void> {
+    return this.headNewest === null ? Promise.resolve() : this.writeHead(this.headNewest);
+  }
+
+  private enqueue(fn: Grouped['fn'], awaitHead: boolean): Promise<{ value: unknown; entry: AuditEntry | null }> {
     if (this.signer === undefined) return Promise.reject(new ReadOnlyStore());
     return new Promise((resolve, reject) => {
-      this.queued.push({ fn, resolve, reject });
+      this.queued.push({ fn, awaitHead, resolve, reject });
       if (!this.batching) this.startBatches();
     });
   }
 
   private startBatches(): void {
     this.batching = true;
-    // After the current turn, so the requests that arrived with this one share its batch.
-    setImmediate(() => {
-      void (async () => {
-        try {
-          while (this.queued.length > 0) await this.commitBatch(this.queued.splice(0, MAX_BATCH));
-        } finally {
-          this.batching = false;
-          if (this.queued.length > 0) this.startBatches();
-        }
-      })();
-    });
+    // Two turns of the event loop later, so the requests read meanwhile join this batch.
+    setImmediate(() =>
+      setImmediate(() => {
+        const batch = this.queued.splice(0, MAX_BATCH);
+        void this.commitBatch(batch)
+          .catch((err: unknown) => batch.forEach((m) => m.reject(err))) // settles any left unsettled by a bug
+          .finally(() => {
+            this.batching = false;
+            if (this.queued.length > 0) this.startBatches();
+          });
+      }),
+    );
   }
 
+  /** Commits `batch`; its calls are settled once the head is written, while the next batch may already commit. */
   private async commitBatch(batch: readonly Grouped[]): Promise<void> {
     const signer = this.signer!;
     const outcomes: ({ ok: true; value: unknown; entry: AuditEntry | null } | { ok: false; err: unknown })[] = [];
     try {
       await this.engine.transaction(async (tx) => {
         outcomes.length = 0;
+        let last: AuditEntry | null = null;
         for (const m of batch) {
           await tx.exec('SAVEPOINT grouped');
           try {
             const r = await m.fn(tx);
-            const entry = r.audit === null ? null : await this.append(tx, signer, r.audit.type, r.audit.payload);
+            const entry: AuditEntry | null = r.audit === null ? null : await this.append(tx, signer, r.audit.type, r.audit.payload, last);
             await tx.exec('RELEASE SAVEPOINT grouped');
+            if (entry !== null) last = entry;
             outcomes.push({ ok: true, value: r.value, entry });
           } catch (err) {
             await tx.exec('ROLLBACK TO SAVEPOINT grouped');
@@ -142,19 +162,26 @@ export class AuditedWriter {
       return;
     }
     const head = outcomes.reduce<AuditEntry | null>((last, o) => (o.ok && o.entry !== null ? o.entry : last), null);
-    if (head !== null) this.writeHead(head);
+    // Not awaited: the next batch may commit while the files are written (in commit order, coalesced).
+    const headWritten = head === null ? Promise.resolve() : this.writeHead(head);
     batch.forEach((m, i) => {
       const o = outcomes[i]!;
-      if (o.ok) m.resolve({ value: o.value, entry: o.entry });
-      else m.reject(o.err);
+      if (!o.ok) m.reject(o.err);
+      else if (m.awaitHead) void headWritten.then(() => m.resolve({ value: o.value, entry: o.entry }));
+      else m.resolve({ value: o.value, entry: o.entry });
     });
   }
 
-  private async append(tx: SqlConn, signer: AuditSigner, type: string, payload: { readonly [key: string]: JsonInput }): Promise<AuditEntry> {
-    await this.engine.lock(tx, 'audit');
-    const [last] = await tx.all('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  /** Appends after the log's last entry, or after `after` (the entry this transaction appended last, so already locked and read). */
+  private async append(tx: SqlConn, signer: AuditSigner, type: string, payload: { readonly [key: string]: JsonInput }, after: AuditEntry | null = null): Promise<AuditEntry> {
+    let prev: { seq: number; hash: string } | null = after;
+    if (prev === null) {
+      await this.engine.lock(tx, 'audit');
+      const [last] = await tx.all('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+      prev = last === undefined ? null : { seq: num(last.seq), hash: String(last.hash) };
+    }
     const entry = makeAuditEntry({
-      prev: last === undefined ? null : { seq: num(last.seq), hash: String(last.hash) },
+      prev,
       at: this.now(),
       type,
       payload: toJsonValue(payload),
@@ -166,17 +193,51 @@ export class AuditedWriter {
     return entry;
   }
 
-  private writeHead(entry: AuditEntry): void {
+  /**
+   * Writes the head file and advances the anchor to `entry` (or to a later entry committed
+   * meanwhile: writes are coalesced, one at a time, in commit order, each reading the file it
+   * replaces), with the disk syncs on the thread pool so requests keep being read. Resolves once
+   * the files hold `entry` or later; never rejects: a file that cannot be written is a warning.
+   */
+  private writeHead(entry: AuditEntry): Promise<void> {
+    if (entry.seq <= this.headWritten) return Promise.resolve();
+    if (this.headNewest === null || entry.seq > this.headNewest.seq) this.headNewest = entry;
+    if (this.headTarget === null || entry.seq > this.headTarget.seq) this.headTarget = entry;
+    const done = new Promise<void>((resolve) => this.headWaiters.push({ seq: entry.seq, resolve }));
+    if (!this.headWriting) {
+      this.headWriting = true;
+      void this.writeHeads();
+    }
+    return done;
+  }
+
+  private async writeHeads(): Promise<void> {
+    try {
+      while (this.headTarget !== null) {
+        const entry = this.headTarget;
+        this.headTarget = null;
+        await this.writeHeadFiles(entry);
+        this.headWritten = Math.max(this.headWritten, entry.seq);
+        const waiting = this.headWaiters;
+        this.headWaiters = waiting.filter((w) => w.seq > this.headWritten);
+        for (const w of waiting) if (w.seq <= this.headWritten) w.resolve();
+      }
+    } finally {
+      this.headWriting = false;
+    }
+  }
+
+  private async writeHeadFiles(entry: AuditEntry): Promise<void> {
     if (this.headFile !== undefined) {
       try {
-        writeAuditHead(this.headFile, { seq: entry.seq, hash: entry.hash, signature: entry.signature });
+        await writeAuditHeadAsync(this.headFile, { seq: entry.seq, hash: entry.hash, signature: entry.signature });
       } catch (err) {
         this.warn(`audit head file ${this.headFile} not written: ${(err as Error).message}`);
       }
     }
     if (this.anchor !== undefined) {
       try {
-        const r = advanceAnchor(this.anchor.file, entry, this.anchor.database, this.now());
+        const r = await advanceAnchorAsync(this.anchor.file, entry, this.anchor.database, this.now());
         if (!r.written && r.warning !== null) this.warn(r.warning);
       } catch (err) {
         this.warn(`audit anchor ${this.anchor.file} not written: ${(err as Error).message}`);

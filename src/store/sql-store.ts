@@ -82,6 +82,7 @@ export class SqlStore implements Store {
   private readonly timers: SqlTimers;
   private readonly webhookState: SqlWebhookState;
   private readonly auditLog: SqlAuditLog;
+  private readonly writer: AuditedWriter;
   private readonly plans: SqlPlans;
 
   constructor(
@@ -90,7 +91,7 @@ export class SqlStore implements Store {
   ) {
     this.kind = engine.dialect;
     this.location = engine.location;
-    const writer = new AuditedWriter(engine, options);
+    const writer = (this.writer = new AuditedWriter(engine, options));
     this.proposals = new SqlProposals(writer);
     this.lossLedger = new SqlLossLedger(writer);
     this.intents = new SqlIntents(writer);
@@ -128,8 +129,10 @@ export class SqlStore implements Store {
     return this.engine.isInstanceLocked();
   }
 
-  close(): Promise<void> {
-    return this.engine.close();
+  /** Closes the engine once the head file and anchor hold every committed entry (they follow group commits). */
+  async close(): Promise<void> {
+    await this.writer.headsWritten();
+    await this.engine.close();
   }
 
   // ---- proposals, transitions, epochs, decisions, votes ----

@@ -56,11 +56,21 @@ describeEngines('group-committed audit entries', (engine) => {
     const entries = await store.verifiedAuditEntries();
     const refused = entries.filter((e) => e.type === 'webhook.refused');
     expect(refused.map((e) => (e.payload as { signature: string }).signature)).toEqual(Array.from({ length: 200 }, (_, i) => sig(i)));
-    expect(readAuditHead(db.headFile)?.seq).toBe(entries.at(-1)!.seq);
+    // The head file follows the commits (coalesced): it holds the last entry once the writes are done.
+    await vi.waitFor(() => expect(readAuditHead(db.headFile)?.seq).toBe(entries.at(-1)!.seq));
     // A replay is still refused inside a batch: the second of two in one batch is 'replayed', with no entry.
     const [a, b] = await Promise.all([store.rememberSignature(refusal(500)), store.rememberSignature(refusal(500))]);
     expect([a, b]).toEqual(['new', 'replayed']);
     expect((await store.verifiedAuditEntries()).length).toBe(entries.length + 1);
+  });
+
+  it('closing the store waits for the head file and anchor to hold the last committed entry', async () => {
+    db = await freshDatabase(engine);
+    const store = await open(db);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.rememberSignature(refusal(i))));
+    const last = await store.auditHead();
+    await store.close();
+    expect(readAuditHead(db.headFile)).toEqual(last);
   });
 
   it('a batch whose commit fails rejects every call in it and writes none of them; the calls succeed when retried', async () => {
