@@ -2,6 +2,7 @@
  * `npm run bench`: speed and memory goals, measured (not asserted by tests). Each section prints
  * what it measured next to its goal. Run on an idle machine; numbers vary with load.
  */
+import { cpus, totalmem } from 'node:os';
 import { chainBench } from './chain.ts';
 import { cliBench } from './cli.ts';
 import { compensationBench } from './compensation.ts';
@@ -17,7 +18,7 @@ export interface BenchRow {
 }
 
 const sections: [string, () => Promise<BenchRow[]>][] = [
-  ['CLI start (whole processes: bin/backstop.js after npm run build, vs node -e 0)', cliBench],
+  ['CLI start (whole processes: bin/backstop.js of a built copy, vs node -e 0)', cliBench],
   ['policy engine', decideBench],
   ['chain reads (LiteSVM harness over HTTP)', chainBench],
   ['HTTP API (signed webhooks vs bare express, 127.0.0.1)', httpBench],
@@ -26,6 +27,8 @@ const sections: [string, () => Promise<BenchRow[]>][] = [
 ];
 
 const only = process.argv.slice(2);
+// The machine, for the README's Benchmarks section: numbers mean little without it.
+process.stdout.write(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}\n`);
 for (const [title, run] of sections) {
   if (only.length > 0 && !only.some((o) => title.includes(o))) continue;
   process.stdout.write(`\n== ${title}\n`);

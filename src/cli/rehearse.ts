@@ -5,12 +5,9 @@
  * BACKSTOP_PROGRAMS_DIR has them — until SIGINT/SIGTERM. Exit 1 when the vault cannot be rehearsed
  * (the message says why), 2 for bad arguments, an unreachable RPC or a busy data dir or port.
  */
-import { isAddress, type Address } from '@solana/kit';
+import type { Address } from '@solana/kit';
 import type { Command } from 'commander';
-import { ChainUnavailable } from '../chain/errors.ts';
 import { envValue } from '../config.ts';
-import { createLogger } from '../log.ts';
-import { InstanceLocked } from '../store/errors.ts';
 import { portProblem } from './start.ts';
 
 interface RehearseOptions {
@@ -25,7 +22,7 @@ interface RehearseOptions {
 
 class UsageError extends Error {}
 
-function checked(opts: RehearseOptions): { vault: Address; multisig?: Address; escrow?: Address; forgive?: bigint } {
+function checked(opts: RehearseOptions, isAddress: (s: string) => boolean): { vault: Address; multisig?: Address; escrow?: Address; forgive?: bigint } {
   for (const [flag, v] of [['--vault', opts.vault], ['--multisig', opts.multisig], ['--escrow', opts.escrow]] as const) {
     if (v !== undefined && !isAddress(v)) throw new UsageError(`${flag} ${v} is not a base58 address`);
   }
@@ -55,9 +52,16 @@ export function registerRehearse(program: Command): void {
     .option('--forgive <amount>', "debt socialized on the vault's largest reserve, base units (default 1% of its supply)")
     .option('--data-dir <dir>', 'rehearsal data directory', 'data/rehearsal')
     .action(async (opts: RehearseOptions) => {
+      // Loaded here, so `backstop --help` does not load them.
+      const [{ isAddress }, { ChainUnavailable }, { createLogger }, { InstanceLocked }] = await Promise.all([
+        import('@solana/kit'),
+        import('../chain/errors.ts'),
+        import('../log.ts'),
+        import('../store/errors.ts'),
+      ]);
       let running: { stop(): Promise<void> };
       try {
-        const args = checked(opts);
+        const args = checked(opts, isAddress);
         const port = envValue(process.env, 'PORT');
         if (port !== undefined && (!/^[0-9]+$/.test(port) || Number(port) > 65535)) throw new UsageError(`PORT must be a port number (0 for free ones), got "${port}"`);
         // Loaded only here: nothing else imports litesvm or telegram-test-api.
