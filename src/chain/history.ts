@@ -171,6 +171,33 @@ interface Walk {
   signatures: [string, bigint][];
 }
 
+/** A transaction of the mint's history at or after S that changed its supply. */
+export interface SupplyChange {
+  readonly signature: string;
+  readonly slot: bigint;
+  /** Minted (positive) or burned (negative), base units. */
+  readonly delta: bigint;
+}
+
+/**
+ * The supply changes of `mint` in the transactions at slot S and after (MintTo, MintToChecked, Burn,
+ * BurnChecked, inner instructions included), from the mint's own history: what loss evidence needs to
+ * rebuild a reserve's cToken supply at the loss without walking every holder. Each transaction's
+ * token balances must move by exactly what it minted or burned. `unknown` when the history ends
+ * after S or is inconsistent; throws ChainUnavailable on RPC failure.
+ */
+export async function readSupplyChanges(
+  o: Omit<HistoryOptions, 'chain' | 'resume' | 'onCheckpoint'> & { chain: Pick<HistoryChain, 'getSignaturesForAddress' | 'getTransactionJson'> },
+): Promise<{ kind: 'known'; changes: readonly SupplyChange[]; transactions: number; rpcCalls: number } | { kind: 'unknown'; reason: string; rpcCalls: number }> {
+  const walk = new HistoryWalk({ ...o, chain: o.chain as HistoryChain }, { expand: false, includeSlot: true });
+  try {
+    return { kind: 'known', ...(await walk.supplyChanges()), rpcCalls: walk.rpcCalls };
+  } catch (err) {
+    if (err instanceof Unexplained) return { kind: 'unknown', reason: err.message, rpcCalls: walk.rpcCalls };
+    throw err;
+  }
+}
+
 /** Rebuilds every balance of `mint` at slot S, or says why it cannot. Throws ChainUnavailable on RPC failure. */
 export async function readHoldersAtSlot(o: HistoryOptions): Promise<HoldersAtSlot> {
   const reader = new HistoryWalk(o);
@@ -204,7 +231,11 @@ class HistoryWalk {
   private walked = 0;
   private listed = 0;
 
-  constructor(private readonly o: HistoryOptions) {
+  constructor(
+    private readonly o: HistoryOptions,
+    /** expand: accounts named by transactions join the walk; includeSlot: walk through slot S itself (stop below it). */
+    private readonly mode: { readonly expand: boolean; readonly includeSlot: boolean } = { expand: true, includeSlot: false },
+  ) {
     this.mint = o.mint;
     this.pageSize = Math.max(1, Math.min(o.pageSize ?? 1000, 1000));
     this.concurrency = Math.max(1, o.concurrency ?? 4);
@@ -326,7 +357,7 @@ class HistoryWalk {
       for (const e of r.signatures) {
         if (last !== undefined && e.slot > last) throw new Unexplained(`the RPC answered the history of ${account} out of order (slot ${e.slot} after slot ${last})`);
         last = e.slot;
-        if (e.slot <= S) {
+        if (this.mode.includeSlot ? e.slot < S : e.slot <= S) {
           walk.reached = true;
           walk.done = true;
           break;
@@ -341,7 +372,7 @@ class HistoryWalk {
     for (const [signature, slot] of walk.signatures) {
       if (slot > this.readAtSlot) continue; // after the state read: not undone
       const tx = await this.transaction(signature, slot);
-      if (tx === null) continue;
+      if (tx === null || !this.mode.expand) continue;
       for (const a of tx.pre.keys()) this.join(a);
       for (const a of tx.post.keys()) this.join(a);
     }
@@ -406,6 +437,30 @@ class HistoryWalk {
       out.push({ account, owner: balance?.owner ?? now?.owner ?? account, amount: balance?.amount ?? 0n });
     }
     return out;
+  }
+
+  /** The mint's own walk, from now back through slot S: each supply change, checked against the balances it moved. */
+  async supplyChanges(): Promise<{ changes: SupplyChange[]; transactions: number }> {
+    this.readAtSlot = 2n ** 64n; // the caller places the changes against its own read of the supply
+    this.join(this.mint);
+    await this.walkAll();
+    const walk = this.walks.get(this.mint)!;
+    if (!walk.reached && walk.signatures.length > 0) {
+      const oldest = walk.signatures[walk.signatures.length - 1]!;
+      throw new Unexplained(`the history of mint ${this.mint} ends at slot ${oldest[1]}, not before slot ${this.o.slot}: its supply then cannot be rebuilt`);
+    }
+    const changes: SupplyChange[] = [];
+    for (const [signature] of walk.signatures) {
+      const tx = this.transactions.get(signature)!;
+      const delta = supplyDelta(tx, this.mint, null);
+      if (!tx.failed) {
+        let moved = 0n;
+        for (const a of new Set([...tx.pre.keys(), ...tx.post.keys()])) moved += (tx.post.get(a)?.amount ?? 0n) - (tx.pre.get(a)?.amount ?? 0n);
+        if (moved !== delta) throw new Unexplained(`transaction ${signature} mints/burns ${delta} of ${this.mint} but its token balances move by ${moved}`, delta - moved);
+      }
+      if (delta !== 0n) changes.push({ signature, slot: tx.slot, delta });
+    }
+    return { changes, transactions: walk.signatures.length };
   }
 
   /** The supply at S: the current supply less what MintTo added and plus what Burn removed after S. */
@@ -516,12 +571,13 @@ class HistoryWalk {
   }
 }
 
-/** What one transaction minted (positive) or burned (negative) of `mint`, inner instructions included. */
-export function supplyDelta(tx: HistoryTransaction, mint: Address, tokenProgram: Address): bigint {
+/** What one transaction minted (positive) or burned (negative) of `mint`, inner instructions included (`tokenProgram` null: either token program). */
+export function supplyDelta(tx: HistoryTransaction, mint: Address, tokenProgram: Address | null): bigint {
   if (tx.failed) return 0n;
   let delta = 0n;
   for (const ix of tx.instructions) {
-    if (ix.programId !== tokenProgram || ix.data.length < 9) continue;
+    const token = tokenProgram === null ? ix.programId === TOKEN_PROGRAM_ADDRESS || ix.programId === TOKEN_2022_PROGRAM_ADDRESS : ix.programId === tokenProgram;
+    if (!token || ix.data.length < 9) continue;
     const tag = ix.data[0];
     const amount = new DataView(ix.data.buffer, ix.data.byteOffset, ix.data.byteLength).getBigUint64(1, true);
     if ((tag === TOKEN_MINT_TO || tag === TOKEN_MINT_TO_CHECKED) && ix.accounts[0] === mint) delta += amount;

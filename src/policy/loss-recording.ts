@@ -2,9 +2,10 @@
  * Recording a loss event (docs/flow.md step 1, docs/api.md POST /v1/loss-events): prove from the chain that the
  * cited transaction is a successful klend socialize_loss on the declared reserve, and read the
  * evidence later decisions use: the vault's cTokens of the reserve AS THEY WERE AT THE LOSS (from
- * the history of its cToken account, docs/loss-evidence.md) and the reserve's current cToken
- * supply. A refusal is typed (`LossUnverifiable`, the API's 422); a chain outage is
- * `ChainUnavailable` (503). Nothing here stores anything.
+ * the history of its cToken account, docs/loss-evidence.md) and the reserve's cToken supply AS IT WAS
+ * AT THE LOSS (the current supply less what the cToken mint's history minted and burned since, read
+ * with src/chain/history.ts). A refusal is typed (`LossUnverifiable`, the API's 422); a chain outage
+ * is `ChainUnavailable` (503). Nothing here stores anything.
  */
 import { getAddressEncoder, getProgramDerivedAddress, type Address } from '@solana/kit';
 import { decodeReserve } from '../chain/accounts/klend.ts';
@@ -14,6 +15,7 @@ import { readAccount, type AccountSource } from '../chain/types.ts';
 import { floorDiv, minBig } from './amounts.ts';
 import { MAX_SIGNATURES_PER_REQUEST, type SignatureInfo, type SignaturesForAddressResult, type TransactionJsonResult } from '../chain/reader.ts';
 import { verifyLossTransaction, type TransactionJson } from './loss-transaction.ts';
+import { readSupplyChanges } from '../chain/history.ts';
 
 /** The loss cannot be recorded for that vault: unknown or failing evidence (HTTP 422 `loss-unverifiable`). */
 export class LossUnverifiable extends Error {
@@ -67,6 +69,8 @@ export async function verifyLossForRecording(input: {
   const verdict = verifyLossTransaction(result, reserve);
   if (verdict.outcome !== 'pass') throw new LossUnverifiable(`not a verifiable loss on reserve ${reserve}: ${verdict.reason}`);
 
+  // The slots on either side of the read: a supply change between them cannot be placed (refused below).
+  const slotBefore = BigInt(await chain.getSlot());
   const accounts = await chain.getAccounts([vault, reserve]);
   const slot = BigInt(await chain.getSlot());
   const kvault = readAccount(accounts, vault, decodeVaultState);
@@ -91,12 +95,21 @@ export async function verifyLossForRecording(input: {
     pageSize: Math.min(input.historyPageSize ?? MAX_SIGNATURES_PER_REQUEST, MAX_SIGNATURES_PER_REQUEST),
   });
   if (vaultCTokens === 0n) throw new LossUnverifiable(`the vault held no cTokens of reserve ${reserve} at the loss (slot ${verdict.slot})`);
-  const reserveCTokenSupply = reserveRead.value.collateral.mintTotalSupply;
-  if (reserveCTokenSupply === 0n) throw new LossUnverifiable(`reserve ${reserve} has a zero cToken supply`);
-  // The loss-slot supply was at least what the vault held then; a smaller current one would credit more than the whole loss.
+  const reserveCTokenSupply = await cTokenSupplyAtLoss({
+    chain,
+    reserve,
+    collateralMint: reserveRead.value.collateral.mintPubkey,
+    supplyNow: reserveRead.value.collateral.mintTotalSupply,
+    lossSlot: verdict.slot,
+    slotBefore,
+    slotAfter: slot,
+    pageSize: Math.min(input.historyPageSize ?? MAX_SIGNATURES_PER_REQUEST, MAX_SIGNATURES_PER_REQUEST),
+  });
+  if (reserveCTokenSupply === 0n) throw new LossUnverifiable(`reserve ${reserve} had a zero cToken supply at the loss`);
+  // The loss-slot supply was at least what the vault held then; a smaller one would credit more than the whole loss.
   if (reserveCTokenSupply < vaultCTokens) {
     throw new LossUnverifiable(
-      `reserve ${reserve}'s current cToken supply ${reserveCTokenSupply} is below the ${vaultCTokens} cTokens the vault held at the loss: the supply at the loss cannot be reconstructed yet, so this loss cannot be recorded automatically`,
+      `reserve ${reserve}'s cToken supply at the loss, rebuilt as ${reserveCTokenSupply}, is below the ${vaultCTokens} cTokens the vault held then: the histories disagree, so this loss cannot be recorded automatically; ${NEXT_STEP_HISTORY}`,
     );
   }
   const bound = floorDiv(verdict.forgiven * vaultCTokens, reserveCTokenSupply);
@@ -150,6 +163,42 @@ async function cTokensAtLoss(o: {
     );
   }
   return preBalanceIn({ chain, account, entry: earliest, collateralMint: o.collateralMint });
+}
+
+/** Transactions of a reserve's cToken mint walked at most to rebuild its supply at the loss (as many as the vault's account walk). */
+export const MAX_SUPPLY_TRANSACTIONS = MAX_HISTORY_PAGES * MAX_SIGNATURES_PER_REQUEST;
+
+/**
+ * The reserve's cToken supply at the loss (docs/loss-evidence.md): klend's current `mint_total_supply`
+ * less what the cToken mint's history minted, plus what it burned, after the loss slot. The loss's
+ * place among the other transactions of its own slot is unknown, so the larger of the supply before
+ * and after that slot is kept: a larger supply credits the vault less. Fails closed when the history
+ * ends after the loss or is inconsistent (422), or a supply change lands while the supply is read.
+ */
+async function cTokenSupplyAtLoss(o: {
+  chain: LossChain;
+  reserve: Address;
+  collateralMint: Address;
+  supplyNow: bigint;
+  lossSlot: bigint;
+  slotBefore: bigint;
+  slotAfter: bigint;
+  pageSize: number;
+}): Promise<bigint> {
+  const { lossSlot } = o;
+  const r = await readSupplyChanges({ chain: o.chain, mint: o.collateralMint, slot: lossSlot, pageSize: o.pageSize, maxTransactions: MAX_SUPPLY_TRANSACTIONS, concurrency: 4, requestsPerSecond: 0 });
+  if (r.kind === 'unknown') {
+    throw new LossUnverifiable(`reserve ${o.reserve}'s cToken supply at the loss (slot ${lossSlot}) cannot be rebuilt from the history of its cToken mint ${o.collateralMint}: ${r.reason}; ${NEXT_STEP_HISTORY}`);
+  }
+  const moving = r.changes.find((c) => c.slot > o.slotBefore && c.slot <= o.slotAfter);
+  if (moving) {
+    throw new LossUnverifiable(`transaction ${moving.signature} changed reserve ${o.reserve}'s cToken supply at slot ${moving.slot}, while it was being read: record the loss again`);
+  }
+  const since = (from: (slot: bigint) => boolean) => r.changes.filter((c) => from(c.slot) && c.slot <= o.slotBefore).reduce((s, c) => s + c.delta, 0n);
+  const endOfLossSlot = o.supplyNow - since((s) => s > lossSlot);
+  const startOfLossSlot = o.supplyNow - since((s) => s >= lossSlot);
+  if (startOfLossSlot < 0n || endOfLossSlot < 0n) throw new LossUnverifiable(`reserve ${o.reserve}'s cToken supply at the loss computes to a negative amount: the history is inconsistent; ${NEXT_STEP_HISTORY}`);
+  return startOfLossSlot > endOfLossSlot ? startOfLossSlot : endOfLossSlot;
 }
 
 /** Transactions on `account` after the loss (newest first), and whether the walk reached the loss. */

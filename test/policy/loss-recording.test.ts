@@ -139,9 +139,11 @@ describe('the evidence is what the vault held at the loss (issue 12 finding 6)',
     const pages = () => h.requestCount.get('getSignaturesForAddress') ?? 0;
     const v = await recordLoss({ historyPageSize: 2 });
     expect(v.evidence.vaultCTokens).toBe(VAULT_CTOKEN_ALLOCATION);
-    expect(pages()).toBe(3); // [5,4] [3,2] [1, the invest before the loss]
+    // [5,4] [3,2] [1, the invest before the loss], for the vault's cToken account and again for the cToken mint (its supply at the loss).
+    expect(pages()).toBe(6);
+    expect(v.evidence.reserveCTokenSupply).toBe(RESERVE_CTOKEN_SUPPLY - 250_000n * ONE_CTOKEN); // the five invests minted 250,000 after the loss
     expect((await recordLoss()).evidence.vaultCTokens).toBe(VAULT_CTOKEN_ALLOCATION);
-    expect(pages()).toBe(4);
+    expect(pages()).toBe(8);
   });
 
   it('credits what a vault that left the reserve after the loss held at it', async () => {
@@ -150,14 +152,27 @@ describe('the evidence is what the vault held at the loss (issue 12 finding 6)',
     h.setAccount(vaultAccount({ allocations: [] }));
     const v = await recordLoss();
     expect(v.evidence.vaultCTokens).toBe(VAULT_CTOKEN_ALLOCATION);
-    expect(v.recordedLoss).toBe(expected(VAULT_CTOKEN_ALLOCATION));
+    // Its redemption burned 900,000 cTokens after the loss: the supply at the loss was that much larger (issue 15).
+    expect(v.evidence.reserveCTokenSupply).toBe(RESERVE_CTOKEN_SUPPLY + VAULT_CTOKEN_ALLOCATION);
+    expect(v.recordedLoss).toBe((1_000_000_000_000n * VAULT_CTOKEN_ALLOCATION) / (RESERVE_CTOKEN_SUPPLY + VAULT_CTOKEN_ALLOCATION));
   });
 
-  it('refuses (422) a current cToken supply below what the vault held at the loss: it cannot be the loss-slot supply', async () => {
+  it('refuses (422) a cToken supply at the loss, rebuilt from the mint history, below what the vault held then', async () => {
     serve(sandboxInvest());
-    serve(ctokenTransaction({ name: 'redeemed', slot: LOSS_SLOT + 50, pre: VAULT_CTOKEN_ALLOCATION, post: 0n }));
+    // Someone else's deposit minted 400,000 after the loss, yet the reserve counts 450,000 now: 50,000 at the loss.
+    serve(ctokenTransaction({ name: 'other-deposit', account: SANDBOX.outsider, slot: LOSS_SLOT + 50, pre: 0n, post: 400_000n * ONE_CTOKEN }));
     h.setAccount(reserveAccount({ collateral: { mintTotalSupply: VAULT_CTOKEN_ALLOCATION / 2n } }));
-    await expect(recordLoss()).rejects.toThrow(/cToken supply .* is below the 900000000000 cTokens the vault held at the loss/);
+    await expect(recordLoss()).rejects.toThrow(/cToken supply at the loss, rebuilt as 50000000000, is below the 900000000000 cTokens the vault held then/);
+  });
+
+  it('rebuilds the supply at the loss from the cToken mint history, and refuses (422) one that ends after the loss', async () => {
+    serve(sandboxInvest());
+    serve(ctokenTransaction({ name: 'deposit-after', account: SANDBOX.outsider, slot: LOSS_SLOT + 70, pre: 0n, post: 1_000_000n * ONE_CTOKEN }));
+    const v = await recordLoss();
+    expect(v.evidence.reserveCTokenSupply).toBe(RESERVE_CTOKEN_SUPPLY - 1_000_000n * ONE_CTOKEN);
+    // A node that no longer serves the invest before the loss: the mint's history ends after it.
+    h.addTransaction(sandboxInvest().signature, {});
+    await expect(recordLoss()).rejects.toThrow(/cToken supply at the loss \(slot 312000000\) cannot be rebuilt from the history of its cToken mint .* ends at slot 312000070, not before slot 312000000/);
   });
 
   it('keeps the current allocation when nothing touched the account since the loss', async () => {
