@@ -42,6 +42,12 @@ const modules = async () => {
   return { ...errors, ...reader, ...load, ...open, ...storeErrors, ...workflow, ...wfErrors, ...plan, ...distributor, ...types, ...units };
 };
 
+/** Writes to stdout, waiting when its buffer is full (a 100,000-claim plan is ~120 MB of JSON). */
+function write(chunk: string): Promise<void> {
+  if (process.stdout.write(chunk)) return Promise.resolve();
+  return new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
 const count = (v: string | undefined, flag: string, fallback: number): number => {
   if (v === undefined) return fallback;
   if (!/^[0-9]+$/.test(v)) throw new Refusal(2, `${flag} must be a whole number, got ${v}`);
@@ -92,14 +98,13 @@ async function plan(opts: PlanOptions, m: Awaited<ReturnType<typeof modules>>): 
       return 1;
     }
     const p = built.plan;
-    const write = (chunk: string) => process.stdout.write(chunk);
     if (opts.json) {
-      for (const chunk of m.planJsonChunks(p)) write(chunk);
-      write('\n');
+      for (const chunk of m.planJsonChunks(p)) await write(chunk);
+      await write('\n');
       return 0;
     }
     if (opts.csv) {
-      for (const chunk of m.planCsvChunks(p)) write(chunk);
+      for (const chunk of m.planCsvChunks(p)) await write(chunk);
       return 0;
     }
     const k = (x: bigint) => `${m.displayAmount(x, built.decimals)} kTokens`;
@@ -116,7 +121,7 @@ async function plan(opts: PlanOptions, m: Awaited<ReturnType<typeof modules>>): 
       ...(await distributorLines(m, chain, built, dir.policies)),
       'Print it whole with --json (proofs) or --csv; the service stores it with POST /v1/loss-events/:id/plan.',
     ];
-    write(`${lines.join('\n')}\n`);
+    await write(`${lines.join('\n')}\n`);
     return 0;
   } finally {
     await store.close();
@@ -170,6 +175,11 @@ export function registerCompensation(program: Command): void {
     .option('--requests-per-second <n>', 'RPC requests started per second at most (0: no limit; default 40)')
     .option('--max-transactions <n>', 'transactions after the loss walked at most (default 200000)')
     .action(async (opts: PlanOptions) => {
+      // A reader that stops early (| head) closes the pipe: stop quietly, as other Unix tools do.
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+        process.exit(process.exitCode ?? 0);
+      });
       const m = await modules();
       try {
         process.exitCode = await plan(opts, m);
