@@ -14,6 +14,9 @@ import { isOffCurve } from '../../src/chain/pda.ts';
 import { buildPlan, kTokensForValue, planJsonText } from '../../src/policy/compensation/plan.ts';
 import { snapshotDepositors, type FarmAtSlot, type HolderAtSlot, type SnapshotInput } from '../../src/policy/compensation/snapshot.ts';
 import { frac } from '../../src/policy/amounts.ts';
+import { stakesAtSlot } from '../../src/policy/compensation/stakers.ts';
+import { buildSnapshot, parseSnapshot } from '../../src/policy/snapshot.ts';
+import type { HistoryTransaction } from '../../src/chain/history.ts';
 import { decide } from '../../src/policy/engine.ts';
 import { parsePolicyText } from '../../src/policy/load.ts';
 import { policyRevision } from '../../src/policy/revision.ts';
@@ -288,5 +291,52 @@ describe('compensation.requirePlan in destination-escrow', () => {
     expect(paths('  dust: 1.5')).toEqual(['compensation.dust']);
     const ok = parsePolicyText(text(`  requirePlan: true\n  clawbackReceivers: [${SANDBOX_DISTRIBUTOR_ADMIN}]\n  distributorAdmins: [${SANDBOX_DISTRIBUTOR_ADMIN}]\n  dust: "1000"`), 'p.yaml');
     expect(ok.ok && ok.policy.compensation).toEqual({ requirePlan: true, clawbackReceivers: [SANDBOX_DISTRIBUTOR_ADMIN], distributorAdmins: [SANDBOX_DISTRIBUTOR_ADMIN], dust: '1000' });
+  });
+});
+
+describe('stakesAtSlot (a farm vault replaced by its stakers)', () => {
+  const farm = wallet();
+  const farmVault = wallet();
+  const [bob, dave] = [wallet(), wallet()];
+  const WAD = 10n ** 18n;
+  const totals = { totalStakedAmount: 170n, totalActiveStakeScaled: 170n * WAD, totalPendingAmount: 10n, totalPendingStakeScaled: 10n * WAD };
+  const stakers = [
+    { userState: wallet(), owner: bob, activeStakeScaled: 100n * WAD, pendingWithdrawalUnstakeScaled: 10n * WAD },
+    { userState: wallet(), owner: dave, activeStakeScaled: 70n * WAD, pendingWithdrawalUnstakeScaled: 0n },
+  ];
+  const tx = (o: { moved: bigint; ixs: { data: string; accounts: Address[] }[] }): HistoryTransaction => ({
+    signature: 'sig',
+    slot: 10n,
+    failed: false,
+    pre: new Map([[farmVault, { owner: farm, amount: 1_000n }]]),
+    post: new Map([[farmVault, { owner: farm, amount: 1_000n + o.moved }]]),
+    instructions: o.ixs.map((ix) => ({ programId: PROGRAMS.farms, accounts: ix.accounts, data: Buffer.from(ix.data, 'hex'), topLevel: 0, inner: false })),
+  });
+  const stake = (owner: Address, userState: Address) => ({ data: 'ceb0ca12c8d1b36c1400000000000000', accounts: [owner, userState, farm, farmVault] });
+
+  it('takes each claim now (active + pending) and undoes stakes and withdrawals after S', () => {
+    const r = stakesAtSlot({ farm, farmVault, totals, stakers, transactions: [tx({ moved: 20n, ixs: [stake(dave, stakers[1]!.userState)] }), tx({ moved: -5n, ixs: [{ data: '2466bb31dc248443', accounts: [bob, stakers[0]!.userState, farm, wallet(), farmVault] }] })] });
+    expect(r).toEqual({ kind: 'known', byOwner: new Map([[bob, 115n], [dave, 50n]]) });
+  });
+
+  it('is unknown when a vault movement has no single stake or withdrawal of that farm to explain it', () => {
+    const deposit = { data: '83a6405e6cd572b7', accounts: [wallet(), farm, farmVault] }; // deposit_to_farm_vault
+    expect(stakesAtSlot({ farm, farmVault, totals, stakers, transactions: [tx({ moved: 7n, ixs: [deposit] })] })).toMatchObject({ kind: 'unknown', reason: expect.stringMatching(/moves 7 kTokens into farm/) });
+    const two = [stake(dave, stakers[1]!.userState), stake(bob, stakers[0]!.userState)];
+    expect(stakesAtSlot({ farm, farmVault, totals, stakers, transactions: [tx({ moved: 7n, ixs: two })] }).kind).toBe('unknown');
+  });
+});
+
+describe('snapshots carry the plan', () => {
+  it('buildSnapshot → parseSnapshot keeps lossEvents[].plan, so evaluate replays the check offline', async () => {
+    const l = sandboxLoss();
+    const facts = scenarioFacts({ losses: [{ ...l, event: { ...l.event, plan: { root: 'ab'.repeat(32), total: 5n } } }] });
+    const json = JSON.parse(JSON.stringify(buildSnapshot({ facts, policy: examplePolicy(), now: SCENARIO_NOW })));
+    expect(json.lossEvents[0].plan).toEqual({ root: 'ab'.repeat(32), total: '5' });
+    const back = await parseSnapshot(json, '.');
+    expect(back.facts.lossEvents[0]!.plan).toEqual({ root: 'ab'.repeat(32), total: 5n });
+    const plain = JSON.parse(JSON.stringify(buildSnapshot({ facts: scenarioFacts(), policy: examplePolicy(), now: SCENARIO_NOW })));
+    expect('plan' in plain.lossEvents[0]).toBe(false);
+    await expect(parseSnapshot({ ...json, lossEvents: [{ ...json.lossEvents[0], plan: { root: 'xyz', total: '5' } }] }, '.')).rejects.toThrow(/64 lowercase hex/);
   });
 });
