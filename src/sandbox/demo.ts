@@ -56,7 +56,8 @@ interface ProposalJson {
   intent: { signature: string; transaction: string; status: string } | null;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs = 20_000): Promise<T> {
+// Generous: a loaded CI machine runs the demo beside other test processes.
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -44,7 +44,7 @@ export async function botMessages(info: SandboxInfo, match: (text: string) => bo
 }
 
 /** The card of `proposalId` (its latest version), once `ready(card)` holds. Waits up to `timeoutMs`. */
-export async function cardOf(info: SandboxInfo, proposalId: string, ready: (c: Card) => boolean = () => true, timeoutMs = 10_000): Promise<Card> {
+export async function cardOf(info: SandboxInfo, proposalId: string, ready: (c: Card) => boolean = () => true, timeoutMs = 30_000): Promise<Card> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const cards = await cardsOf(info, proposalId);
