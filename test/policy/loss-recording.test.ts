@@ -108,7 +108,6 @@ describe('the evidence is what the vault held at the loss (issue 12 finding 6)',
     tx.sign(owner);
     return connection.sendRawTransaction(tx.serialize());
   };
-  const expected = (vaultCTokens: bigint) => (1_000_000_000_000n * vaultCTokens) / RESERVE_CTOKEN_SUPPLY;
 
   it('credits a vault that allocated more after the loss only what it held at the loss', async () => {
     serve(sandboxInvest()); // 900,000 cTokens, before the loss
