@@ -17,6 +17,7 @@ interface PlanOptions {
   pageSize?: string;
   requestsPerSecond?: string;
   maxTransactions?: string;
+  checkpoint?: string;
 }
 
 class Refusal extends Error {
@@ -69,6 +70,17 @@ async function plan(opts: PlanOptions, m: Awaited<ReturnType<typeof modules>>): 
   }); // read-only: no audit key, no instance lock
   const tty = process.stderr.isTTY === true;
   let shown = 0;
+  // A long walk cut short (an RPC outage) starts again where it stopped when given the same file.
+  const { existsSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  let resume: unknown;
+  if (opts.checkpoint && existsSync(opts.checkpoint)) {
+    try {
+      resume = JSON.parse(readFileSync(opts.checkpoint, 'utf8'));
+    } catch (err) {
+      throw new Refusal(2, `cannot read the checkpoint ${opts.checkpoint}: ${(err as Error).message}`);
+    }
+  }
+  const checkpointFile = opts.checkpoint;
   try {
     const built = await m.buildLossEventPlan(
       { chain, store, policyFor: (vault) => m.policyForVault(dir.policies, vault)?.policy },
@@ -79,6 +91,8 @@ async function plan(opts: PlanOptions, m: Awaited<ReturnType<typeof modules>>): 
           pageSize: count(opts.pageSize, '--page-size', 1000),
           requestsPerSecond: count(opts.requestsPerSecond, '--requests-per-second', 40),
           maxTransactions: count(opts.maxTransactions, '--max-transactions', 200_000),
+          ...(resume !== undefined ? { resume: resume as never } : {}),
+          ...(checkpointFile ? { onCheckpoint: (c) => writeFileSync(checkpointFile, JSON.stringify(c), { mode: 0o600 }) } : {}),
           // Progress on a terminal only, at most every half second.
           ...(tty
             ? {
@@ -93,6 +107,7 @@ async function plan(opts: PlanOptions, m: Awaited<ReturnType<typeof modules>>): 
       },
     );
     if (tty && shown > 0) process.stderr.write('\n');
+    if (checkpointFile) rmSync(checkpointFile, { force: true }); // walked to the end: nothing to resume
     if (built.outcome !== 'pass') {
       process.stderr.write(`backstop compensation plan: the plan of loss event ${opts.lossEvent} is unknown: ${built.reason}\n`);
       return 1;
@@ -174,6 +189,7 @@ export function registerCompensation(program: Command): void {
     .option('--page-size <n>', 'signatures per history page (≤ 1000)')
     .option('--requests-per-second <n>', 'RPC requests started per second at most (0: no limit; default 40)')
     .option('--max-transactions <n>', 'transactions after the loss walked at most (default 200000)')
+    .option('--checkpoint <file>', 'keep the walk in FILE as it goes; after an RPC failure, the same command resumes from it')
     .action(async (opts: PlanOptions) => {
       // A reader that stops early (| head) closes the pipe: stop quietly, as other Unix tools do.
       process.stdout.on('error', (err: NodeJS.ErrnoException) => {

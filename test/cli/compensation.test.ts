@@ -5,7 +5,7 @@
  * root held by the seeded distributor; a transfer after the loss slot changes nothing; a history
  * pruned before the loss makes the plan unknown (exit 1); unreadable input exits 2.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, PublicKey, Transaction } from '@solana/web3.js';
@@ -116,6 +116,19 @@ describe('backstop compensation plan', () => {
     expect(badAmount.code).toBe(2);
     expect(badAmount.stderr).toMatch(/at most 6 decimals/);
     expect((await backstop([...args, '--json', '--csv'])).code).toBe(2);
+  });
+
+  it('after an RPC failure (exit 2) resumes from its checkpoint to the same plan, and removes it', async () => {
+    const whole = await planJson();
+    const file = join(mkdtempSync(join(tmpdir(), 'backstop-checkpoint-')), 'walk.json');
+    sandbox.harness.faults.set('getTransaction', { httpStatus: 500 }); // the node fails every transaction read
+    const failed = await backstop([...args, '--checkpoint', file]).finally(() => sandbox.harness.faults.clear());
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/could not be read/);
+    expect(existsSync(file)).toBe(true);
+    const resumed = await planJson(['--checkpoint', file]);
+    expect(resumed.root).toBe(whole.root);
+    expect(existsSync(file)).toBe(false);
   });
 
   it('a history pruned before the loss makes the plan unknown: exit 1, saying why', async () => {
