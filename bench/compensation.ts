@@ -113,6 +113,7 @@ async function historyBench(transactions: number): Promise<BenchRow[]> {
     return [
       { name: `history: ${transactions} transactions after S, ${HOLDERS} holders: RPC calls`, value: `${r.rpcCalls}` },
       { name: '  RPC calls per 1,000 transactions', value: (r.rpcCalls * per).toFixed(0), goal: 'linear (same at both sizes)' },
+      { name: '  HTTP requests per 1,000 transactions (batches of 50)', value: (r.httpRequests * per).toFixed(0) },
       { name: '  seconds per 1,000 transactions', value: (s * per).toFixed(2) },
     ];
   } finally {

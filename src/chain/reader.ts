@@ -302,6 +302,23 @@ export class ChainReader implements AccountSource {
     return { slot, accounts, programAccounts };
   }
 
+  /**
+   * Several calls of one JSON-RPC method in ONE HTTP request (a JSON-RPC batch; the history reader's
+   * pages and transactions). Each call answers its raw `result` or why not. Never throws.
+   */
+  async batchCall(method: string, paramsList: readonly unknown[][]): Promise<({ readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string })[]> {
+    if (paramsList.length === 0) return [];
+    const batch = (this.connection as unknown as { _rpcBatchRequest(r: { methodName: string; args: unknown[] }[]): Promise<unknown[]> })._rpcBatchRequest;
+    const r = await this.attempt(`${method} batch`, () => batch(paramsList.map((args) => ({ methodName: method, args: [...args] }))));
+    if (!r.ok) return paramsList.map(() => ({ ok: false, error: r.error }));
+    if (!Array.isArray(r.value) || r.value.length !== paramsList.length) {
+      return paramsList.map(() => ({ ok: false, error: `the node answered ${Array.isArray(r.value) ? r.value.length : 'no'} results for ${paramsList.length} ${method} calls` }));
+    }
+    return (r.value as { result?: unknown; error?: { message?: unknown } }[]).map((a) =>
+      a?.error ? { ok: false, error: `${method}: ${String(a.error.message ?? 'JSON-RPC error')}` } : { ok: true, value: a?.result ?? null },
+    );
+  }
+
   /** The latest blockhash and the last block height at which a transaction using it can land. */
   async getLatestBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number }> {
     return this.must('getLatestBlockhash', () => this.connection.getLatestBlockhash(this.commitment));

@@ -18,6 +18,7 @@ interface PlanOptions {
   requestsPerSecond?: string;
   maxTransactions?: string;
   checkpoint?: string;
+  batchSize?: string;
 }
 
 class Refusal extends Error {
@@ -91,6 +92,7 @@ async function plan(opts: PlanOptions, m: Awaited<ReturnType<typeof modules>>): 
           pageSize: count(opts.pageSize, '--page-size', 1000),
           requestsPerSecond: count(opts.requestsPerSecond, '--requests-per-second', 40),
           maxTransactions: count(opts.maxTransactions, '--max-transactions', 200_000),
+          batchSize: count(opts.batchSize, '--batch-size', 50),
           ...(resume !== undefined ? { resume: resume as never } : {}),
           ...(checkpointFile ? { onCheckpoint: (c) => writeFileSync(checkpointFile, JSON.stringify(c), { mode: 0o600 }) } : {}),
           // Progress on a terminal only, at most every half second.
@@ -132,7 +134,7 @@ async function plan(opts: PlanOptions, m: Awaited<ReturnType<typeof modules>>): 
       `  total ${k(p.total)} (max_total_claim ${p.total}), remainder ${k(p.remainder)}`,
       `  merkle root ${p.root}`,
       ...p.manualReview.map((h) => `    manual review ${h.owner} ${k(h.shares)} (off-curve: cannot sign a claim)`),
-      `  history: ${built.history.accounts} token accounts, ${built.history.transactions} transactions after the loss, ${built.history.rpcCalls} RPC calls (state at slot ${built.history.readAtSlot})`,
+      `  history: ${built.history.accounts} token accounts, ${built.history.transactions} transactions after the loss, ${built.history.rpcCalls} RPC calls in ${built.history.httpRequests} requests (state at slot ${built.history.readAtSlot})`,
       ...(await distributorLines(m, chain, built, dir.policies)),
       'Print it whole with --json (proofs) or --csv; the service stores it with POST /v1/loss-events/:id/plan.',
     ];
@@ -189,6 +191,7 @@ export function registerCompensation(program: Command): void {
     .option('--page-size <n>', 'signatures per history page (≤ 1000)')
     .option('--requests-per-second <n>', 'RPC requests started per second at most (0: no limit; default 40)')
     .option('--max-transactions <n>', 'transactions after the loss walked at most (default 200000)')
+    .option('--batch-size <n>', 'calls per JSON-RPC batch request (default 50; 1 for an RPC that refuses batches)')
     .option('--checkpoint <file>', 'keep the walk in FILE as it goes; after an RPC failure, the same command resumes from it')
     .action(async (opts: PlanOptions) => {
       // A reader that stops early (| head) closes the pipe: stop quietly, as other Unix tools do.

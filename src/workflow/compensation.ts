@@ -37,7 +37,7 @@ export type PlanBuild =
       /** kToken decimals (the shares mint's). */
       readonly decimals: number;
       /** What the walk cost and saw. */
-      readonly history: { readonly rpcCalls: number; readonly transactions: number; readonly accounts: number; readonly readAtSlot: bigint };
+      readonly history: { readonly rpcCalls: number; readonly httpRequests: number; readonly transactions: number; readonly accounts: number; readonly readAtSlot: bigint };
       /** The vault's non-insurance farms whose stakers replaced their token vault. */
       readonly farms: readonly Address[];
     }
@@ -169,7 +169,7 @@ export async function buildLossEventPlan(
     plan: built.plan,
     event,
     decimals,
-    history: { rpcCalls: history.rpcCalls, transactions: history.transactions.length, accounts: history.balances.length, readAtSlot: history.readAtSlot },
+    history: { rpcCalls: history.rpcCalls, httpRequests: history.httpRequests, transactions: history.transactions.length, accounts: history.balances.length, readAtSlot: history.readAtSlot },
     farms: otherFarms.map((f) => f.address),
   };
 }

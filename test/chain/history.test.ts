@@ -195,5 +195,9 @@ describe('readHoldersAtSlot', () => {
     // The mint and four accounts, one page each; one batch for the current state.
     expect(grew('getSignaturesForAddress')).toBe(5);
     expect(r.rpcCalls).toBe(36);
+    // In JSON-RPC batches: the current state, the five pages, the thirty transactions: three HTTP requests.
+    expect(r.kind === 'known' && r.httpRequests).toBe(3);
+    const single = await readHoldersAtSlot({ chain: reader, mint: w.mint, slot: S, requestsPerSecond: 0, batchSize: 1 });
+    expect(single.kind === 'known' && [single.rpcCalls, single.httpRequests]).toEqual([36, 36]);
   });
 });
