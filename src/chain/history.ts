@@ -296,7 +296,8 @@ class HistoryWalk {
       { program: TOKEN_PROGRAM_ADDRESS, filters: [{ dataSize: 165 }, { memcmp: { offset: 0, bytes } }] },
       { program: TOKEN_2022_PROGRAM_ADDRESS, filters: [{ memcmp: { offset: 0, bytes } }] },
     ];
-    const r = await this.call(() => this.o.chain.readBatch([this.mint], queries));
+    // One request of three calls: the mint, and its token accounts under each token program.
+    const r = await this.call(() => this.o.chain.readBatch([this.mint], queries), 3);
     const mintRead = r.accounts.get(this.mint);
     if (!mintRead || mintRead.kind === 'unavailable') throw new ChainUnavailable(`mint ${this.mint} could not be read: ${mintRead?.kind === 'unavailable' ? mintRead.error : 'not answered'}`);
     if (mintRead.kind === 'missing') throw new Unexplained(`mint ${this.mint} does not exist`);
