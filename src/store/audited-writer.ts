@@ -134,7 +134,7 @@ export class AuditedWriter {
     );
   }
 
-  /** Commits `batch`; its calls are settled once the head is written, while the next batch may already commit. */
+  /** Commits `batch`; each call settles once committed, or once the head holds it (`awaitHead`); the next batch may commit meanwhile. */
   private async commitBatch(batch: readonly Grouped[]): Promise<void> {
     const signer = this.signer!;
     const outcomes: ({ ok: true; value: unknown; entry: AuditEntry | null } | { ok: false; err: unknown })[] = [];
