@@ -8,7 +8,7 @@
 import type { Address } from '@solana/kit';
 import type { Command } from 'commander';
 import { envValue } from '../config.ts';
-import { portProblem } from './start.ts';
+import { portProblem, runUntilSignal } from './start.ts';
 
 interface RehearseOptions {
   rpc: string;
@@ -96,13 +96,6 @@ export function registerRehearse(program: Command): void {
         // A failed rehearsal must not keep a half-started copy alive.
         process.exit(2);
       }
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stderr.write(`backstop: ${signal}, stopping\n`);
-          void running.stop().finally(resolve);
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      await runUntilSignal(running);
     });
 }

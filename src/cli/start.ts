@@ -145,13 +145,18 @@ export function registerStart(program: Command): void {
         // What a failed start had opened (the sandbox's chain or emulator, a listener) must not keep a half-started process alive.
         process.exit(2);
       }
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stderr.write(`backstop: ${signal}, stopping\n`);
-          void running.stop().finally(resolve);
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      await runUntilSignal(running);
     });
+}
+
+/** Serves until SIGINT or SIGTERM, then stops cleanly (start and rehearse). */
+export function runUntilSignal(running: { stop(): Promise<void> }): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`backstop: ${signal}, stopping\n`);
+      void running.stop().finally(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
 }

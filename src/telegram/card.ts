@@ -12,7 +12,7 @@ import type { ProposalState } from '../store/types.ts';
 import { displayAmount } from '../util/units.ts';
 import type { Member } from '../workflow/quorum.ts';
 import { digestField, type PressAction } from '../workflow/votes.ts';
-import type { ProposalView, Units } from '../workflow/views.ts';
+import { STATE_TEXT, type ProposalView, type Units } from '../workflow/views.ts';
 import { formatCallback, type CardAction } from './callback.ts';
 import { clip, code, escapeLine, link } from './html.ts';
 
@@ -44,20 +44,6 @@ export interface RenderedCard {
 }
 
 const ICON: Readonly<Record<Outcome, string>> = { pass: '✅', fail: '❌', unknown: '❔' };
-
-const STATE: Readonly<Record<ProposalState, string>> = {
-  received: '⏳ Received — deciding',
-  denied: '⛔ Denied by policy',
-  'awaiting-approval': '🗳 Awaiting approval',
-  invalidated: '♻️ Voided — deciding again',
-  approved: '✅ Approved — signs after the curator',
-  signing: '✍️ Signing',
-  signed: '✍️ Signed, not executed yet',
-  executed: '🏁 Executed',
-  rejected: '🚫 Rejected',
-  expired: '⌛ Expired',
-  failed: '💥 Failed',
-};
 
 /** "2026-12-02 10:00 UTC" */
 export function formatTime(t: Date): string {
@@ -115,7 +101,7 @@ function cardLines(view: ProposalView, links: CardLinks): string[] {
   const { units, summary } = view;
   const lines: string[] = [];
   lines.push(`<b>#${view.rowId} ${escapeLine(clip(view.vaultName ?? shortAddress(view.vault), 30))}</b>`);
-  lines.push(`<b>${escapeLine(STATE[view.state])}</b>${escapeLine(stateDetail(view))}`);
+  lines.push(`<b>${escapeLine(STATE_TEXT[view.state])}</b>${escapeLine(stateDetail(view))}`);
 
   // What
   if (summary?.amount != null) {
@@ -213,7 +199,7 @@ function stateDetail(view: ProposalView): string {
  */
 export function renderDetails(view: ProposalView, links: CardLinks): string {
   const { units, summary } = view;
-  const lines: string[] = [`<b>#${view.rowId} details</b> — ${escapeLine(STATE[view.state])}${escapeLine(stateDetail(view))}`, `Proposal ${code(view.id)}`];
+  const lines: string[] = [`<b>#${view.rowId} details</b> — ${escapeLine(STATE_TEXT[view.state])}${escapeLine(stateDetail(view))}`, `Proposal ${code(view.id)}`];
   lines.push(`Vault ${escapeLine(view.vaultName ?? '')} ${code(view.vault)}`);
   if (summary?.amount != null) lines.push(`Amount ${escapeLine(amountText(summary.amount, units.shares))} (${summary.amount} base units)`);
   if (summary?.value != null) lines.push(`Value ${escapeLine(amountText(summary.value, units.underlying))} (${summary.value} base units)`);

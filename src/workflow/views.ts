@@ -136,6 +136,21 @@ export interface ViewSources {
   readonly policyFor: (row: Pick<ProposalRecord, 'multisig'>) => LoadedPolicy | undefined;
 }
 
+/** A state as people read it, on the card, the page and the Mini App. */
+export const STATE_TEXT: Readonly<Record<ProposalState, string>> = {
+  received: '⏳ Received — deciding',
+  denied: '⛔ Denied by policy',
+  'awaiting-approval': '🗳 Awaiting approval',
+  invalidated: '♻️ Voided — deciding again',
+  approved: '✅ Approved — signs after the curator',
+  signing: '✍️ Signing',
+  signed: '✍️ Signed, not executed yet',
+  executed: '🏁 Executed',
+  rejected: '🚫 Rejected',
+  expired: '⌛ Expired',
+  failed: '💥 Failed',
+};
+
 /** Which buttons a card carries in `state` (docs/telegram.md). */
 export function cardActions(state: ProposalState, holdActive: boolean): PressAction[] {
   const approve: PressAction[] = state === 'awaiting-approval' ? ['approve'] : [];

@@ -11,7 +11,7 @@ import { showInvisible } from '../../util/text.ts';
 import { displayAmount } from '../../util/units.ts';
 import { OUTCOME_MARK, type PoolCheckView } from '../../workflow/pool-view.ts';
 import type { Member } from '../../workflow/quorum.ts';
-import type { LossEventView, PlanLine, ProposalView, Units } from '../../workflow/views.ts';
+import { STATE_TEXT, type LossEventView, type PlanLine, type ProposalView, type Units } from '../../workflow/views.ts';
 
 /** Escapes text for HTML content and attribute values (line feeds shown as <U+000A>). */
 export function esc(text: string): string {
@@ -41,22 +41,8 @@ export function documentHtml(o: { title: string; body: string; scripts?: readonl
   );
 }
 
-const STATE: Readonly<Record<ProposalState, string>> = {
-  received: '⏳ Received — deciding',
-  denied: '⛔ Denied by policy',
-  'awaiting-approval': '🗳 Awaiting approval',
-  invalidated: '♻️ Voided — deciding again',
-  approved: '✅ Approved — signs after the curator',
-  signing: '✍️ Signing',
-  signed: '✍️ Signed, not executed yet',
-  executed: '🏁 Executed',
-  rejected: '🚫 Rejected',
-  expired: '⌛ Expired',
-  failed: '💥 Failed',
-};
-
 /** The state as people read it. */
-export const stateText = (state: ProposalState): string => STATE[state];
+export const stateText = (state: ProposalState): string => STATE_TEXT[state];
 
 const RULE_MARK = { pass: '✅', fail: '❌', unknown: '❔' } as const;
 
