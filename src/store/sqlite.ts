@@ -32,14 +32,22 @@ export interface SqliteOptions extends SqlStoreOptions {
   readonly instanceLockToken?: string;
 }
 
-/** Rewrites `$n` placeholders to `?` and orders the parameters to match. */
-function positional(sql: string, params: readonly SqlValue[]): { sql: string; params: SqlValue[] } {
-  const out: SqlValue[] = [];
+/** Rewrites `$n` placeholders to `?`: the SQL text and, in order, the index of the parameter each `?` takes. */
+function positional(sql: string): { sql: string; order: number[] } {
+  const order: number[] = [];
   const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
-    out.push(params[Number(n) - 1] ?? null);
+    order.push(Number(n) - 1);
     return '?';
   });
-  return { sql: text, params: out };
+  return { sql: text, order };
+}
+
+/** Prepared statements kept per connection; the store's SQL is a fixed set, this only bounds a surprise. */
+const STATEMENT_CACHE_SIZE = 256;
+
+interface Prepared {
+  readonly stmt: Database.Statement;
+  readonly order: readonly number[];
 }
 
 function translate(err: unknown): unknown {
@@ -184,6 +192,7 @@ export class SqliteEngine implements SqlEngine {
   private readonly lockPath: string | null;
   private readonly lockToken: string | undefined;
   private holdsLock = false;
+  private readonly statements = new Map<string, Prepared>();
 
   constructor(options: { path: string; busyTimeoutMs?: number; mustExist?: boolean; instanceLockToken?: string; onWarning?: (message: string) => void }) {
     const memory = options.path === ':memory:';
@@ -210,6 +219,18 @@ export class SqliteEngine implements SqlEngine {
     };
   }
 
+  /** The statement for `sql` ($n placeholders), prepared once: preparing costs more than running these. */
+  private prepared(sql: string): Prepared {
+    let p = this.statements.get(sql);
+    if (p === undefined) {
+      const { sql: text, order } = positional(sql);
+      p = { stmt: this.db.prepare(text), order };
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value as string);
+      this.statements.set(sql, p);
+    }
+    return p;
+  }
+
   private conn(): SqlConn {
     const db = this.db;
     const wrap = <T>(f: () => T): Promise<T> => {
@@ -219,19 +240,20 @@ export class SqliteEngine implements SqlEngine {
         return Promise.reject(translate(err));
       }
     };
+    const bind = (order: readonly number[], params: readonly SqlValue[]): SqlValue[] => order.map((i) => params[i] ?? null);
     return {
       all: (sql, params = []) =>
         wrap(() => {
-          const p = positional(sql, params);
-          const stmt = db.prepare(p.sql);
-          return stmt.reader ? (stmt.all(...p.params) as Row[]) : (stmt.run(...p.params), []);
+          const { stmt, order } = this.prepared(sql);
+          const values = bind(order, params);
+          return stmt.reader ? (stmt.all(...values) as Row[]) : (stmt.run(...values), []);
         }),
       run: (sql, params = []) =>
         wrap(() => {
-          const p = positional(sql, params);
-          const stmt = db.prepare(p.sql);
-          if (stmt.reader) return stmt.all(...p.params).length;
-          return stmt.run(...p.params).changes;
+          const { stmt, order } = this.prepared(sql);
+          const values = bind(order, params);
+          if (stmt.reader) return stmt.all(...values).length;
+          return stmt.run(...values).changes;
         }),
       exec: (sql) => wrap(() => void db.exec(sql)),
     };
