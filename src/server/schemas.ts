@@ -3,10 +3,11 @@
  * (unknown keys are refused); amounts and indices travel as decimal strings and come out as bigint.
  * /openapi.json is generated from these same schemas.
  */
-import { isAddress, isSignature, type Address } from '@solana/kit';
+import type { Address } from '@solana/kit';
 import { z } from 'zod';
 import { PROPOSAL_STATES, type ProposalState } from '../store/types.ts';
 import { cleanText } from '../util/text.ts';
+import { isBase58Address, isBase58Signature } from './base58.ts';
 
 const U64_MAX = 2n ** 64n - 1n;
 const STATES = PROPOSAL_STATES as unknown as readonly [ProposalState, ...ProposalState[]];
@@ -14,7 +15,7 @@ const STATES = PROPOSAL_STATES as unknown as readonly [ProposalState, ...Proposa
 const address = (what: string) =>
   z
     .string()
-    .refine(safely(isAddress), { message: `${what} must be a base58 public key (32 bytes)` })
+    .refine(safely(isBase58Address), { message: `${what} must be a base58 public key (32 bytes)` })
     .transform((s) => s as Address)
     .meta({ description: `${what}: base58 public key`, example: '11111111111111111111111111111111' });
 
@@ -29,9 +30,6 @@ const u64 = (what: string, min = 0n) =>
       return n;
     })
     .meta({ description: `${what}: a u64 as a decimal string`, example: '1000000' });
-
-/** Exactly the base58 alphabet, 64–88 characters: isSignature() throws on any other character, so it only ever sees these. */
-const BASE58_SIGNATURE = /^[1-9A-HJ-NP-Za-km-z]{64,88}$/;
 
 /** Refinements never throw (a throw escapes safeParse and became a 500): a throw is a failed check. */
 const safely =
@@ -58,7 +56,7 @@ export const LossEventRequest = z
     signature: z
       .string()
       // A well-formed string that is not a transaction signature is unprocessable (422), not malformed (400).
-      .refine(safely((s) => BASE58_SIGNATURE.test(s) && isSignature(s)), { message: 'signature must be a base58 transaction signature (64 bytes)', params: { status: 422 } }),
+      .refine(safely(isBase58Signature), { message: 'signature must be a base58 transaction signature (64 bytes)', params: { status: 422 } }),
     vaultLoss: u64('vaultLoss', 1n),
     note: humanText('note', 'shown to humans; control characters are removed').optional(),
   })
