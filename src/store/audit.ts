@@ -45,6 +45,8 @@ export interface AuditHead {
 export interface AuditSigner {
   readonly publicKeyBytes: Uint8Array;
   sign(message: Uint8Array): Uint8Array;
+  /** The same signature computed off the event loop (node:crypto's thread pool), when the signer can. */
+  signAsync?(message: Uint8Array): Promise<Uint8Array>;
 }
 
 /** Converts bigints and Dates to strings, Uint8Arrays to base64, drops undefined: plain JSON for hashing. */
@@ -67,14 +69,40 @@ export function auditEntryHash(e: { seq: number; at: string; type: string; paylo
   return sha256Hex(canonicalize({ seq: e.seq, at: e.at, type: e.type, payload: e.payload, prevHash: e.prevHash }));
 }
 
-/** Builds and signs the entry that follows `prev` (null for the first). */
-export function makeAuditEntry(input: { prev: { seq: number; hash: string } | null; at: Date; type: string; payload: JsonValue; signer: AuditSigner }): AuditEntry {
+/** An entry before its signature, with its payload's JCS text (the column the store writes). */
+export interface UnsignedAuditEntry extends Omit<AuditEntry, 'signature'> {
+  readonly payloadText: string;
+}
+
+/**
+ * The entry that follows `prev` (null for the first), hashed but not signed. The payload is
+ * canonicalised once: the hashed text is the JCS object {at, payload, prevHash, seq, type} (keys
+ * in that, their sorted, order) around it, byte for byte `auditEntryHash`'s input (tested).
+ */
+export function nextAuditEntry(input: { prev: { seq: number; hash: string } | null; at: Date; type: string; payload: JsonValue }): UnsignedAuditEntry {
   const seq = input.prev === null ? 1 : input.prev.seq + 1;
   const prevHash = input.prev === null ? GENESIS_PREV_HASH : input.prev.hash;
   const at = input.at.toISOString();
-  const hash = auditEntryHash({ seq, at, type: input.type, payload: input.payload, prevHash });
-  const signature = Buffer.from(input.signer.sign(Buffer.from(hash, 'hex'))).toString('hex');
-  return { seq, at, type: input.type, payload: input.payload, prevHash, hash, signature };
+  const payloadText = canonicalize(input.payload);
+  const hashed = `{"at":${canonicalize(at)},"payload":${payloadText},"prevHash":${canonicalize(prevHash)},"seq":${canonicalize(seq)},"type":${canonicalize(input.type)}}`;
+  return { seq, at, type: input.type, payload: input.payload, prevHash, hash: sha256Hex(hashed), payloadText };
+}
+
+/** The hex signature of an entry: the audit key over the raw 32 bytes of its hash. */
+export function signAuditHash(hash: string, signer: AuditSigner): string {
+  return Buffer.from(signer.sign(Buffer.from(hash, 'hex'))).toString('hex');
+}
+
+/** `signAuditHash` off the event loop when the signer can (same bytes: ed25519 is deterministic). */
+export async function signAuditHashAsync(hash: string, signer: AuditSigner): Promise<string> {
+  if (signer.signAsync === undefined) return signAuditHash(hash, signer);
+  return Buffer.from(await signer.signAsync(Buffer.from(hash, 'hex'))).toString('hex');
+}
+
+/** Builds and signs the entry that follows `prev` (null for the first). */
+export function makeAuditEntry(input: { prev: { seq: number; hash: string } | null; at: Date; type: string; payload: JsonValue; signer: AuditSigner }): AuditEntry {
+  const { payloadText: _text, ...entry } = nextAuditEntry(input);
+  return { ...entry, signature: signAuditHash(entry.hash, input.signer) };
 }
 
 /** Why verification stopped. */

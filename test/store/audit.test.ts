@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { auditExport, auditVerify } from '../../src/cli/audit.ts';
-import { auditEntryHash, GENESIS_PREV_HASH, makeAuditEntry, readAuditHead, verifyAudit, writeAuditHead, type AuditEntry } from '../../src/store/audit.ts';
+import { canonicalize } from '../../src/policy/jcs.ts';
+import { auditEntryHash, GENESIS_PREV_HASH, makeAuditEntry, nextAuditEntry, readAuditHead, signAuditHashAsync, verifyAudit, writeAuditHead, type AuditEntry, type JsonValue } from '../../src/store/audit.ts';
 import { Ed25519Keypair, KeyFileError, loadKeypairFile, writeKeypairFile } from '../../src/store/keys.ts';
 import { AUDIT_KEY, describeEngines, freshDatabase, open } from './helpers.ts';
 
@@ -30,6 +31,30 @@ describe('audit entry', () => {
     expect(e.at).toBe('2026-11-30T12:00:00.000Z');
     expect(e.hash).toBe(auditEntryHash({ seq: 1, at: e.at, type: 'note', payload: { i: 0 }, prevHash: GENESIS_PREV_HASH }));
     expect(Buffer.from(AUDIT_KEY.sign(Buffer.from(e.hash, 'hex'))).toString('hex')).toBe(e.signature);
+  });
+
+  it('the hash built around the payload canonicalised once is auditEntryHash, and the stored payload text is its JCS', () => {
+    const payloads: JsonValue[] = [
+      {}, [], null, 0, -1.5e-7, 'x', { b: 1, a: [true, null, { z: 'é', y: '\u0000"\\' }] }, { '\u20ac': 1, '\ud83d\ude00': 2, a: { '': -0 } },
+      { source: 'sandbox', method: 'POST', path: '/v1/loss-events', status: 404, code: 'unknown-vault', requestId: 'r', signature: 'A'.repeat(86) + '==' },
+    ];
+    for (const [i, payload] of payloads.entries()) {
+      for (const type of ['webhook.refused', 'quote"and\\backslash', 'ünïcode ☃']) {
+        const prev = i === 0 ? null : { seq: 1000 + i, hash: 'ab'.repeat(32) };
+        const e = nextAuditEntry({ prev, at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, i)), type, payload });
+        expect(e.hash).toBe(auditEntryHash({ seq: e.seq, at: e.at, type, payload, prevHash: e.prevHash }));
+        expect(e.payloadText).toBe(canonicalize(payload));
+      }
+    }
+    // A type with no JSON form is refused as before (JCS refuses lone surrogates).
+    expect(() => nextAuditEntry({ prev: null, at: new Date(), type: '\ud800', payload: {} })).toThrow(/lone surrogate/);
+  });
+
+  it('the signature computed off the event loop is the same bytes as the synchronous one', async () => {
+    const [e] = chain(1) as [AuditEntry];
+    expect(await signAuditHashAsync(e.hash, AUDIT_KEY)).toBe(e.signature);
+    // A signer without signAsync (an HSM) signs synchronously, the same way.
+    expect(await signAuditHashAsync(e.hash, { publicKeyBytes: AUDIT_KEY.publicKeyBytes, sign: (m) => AUDIT_KEY.sign(m) })).toBe(e.signature);
   });
 });
 
