@@ -1,7 +1,8 @@
 /**
  * Who is calling: signed webhook requests (docs/api.md) verified against the webhook sources the
  * policies list, the vault scoping of what a verified source may do, and the read API's bearer
- * token. Verification uses node:crypto with one KeyObject per source key, built once.
+ * token. Verification uses node:crypto with one KeyObject per source key, built once, and runs on
+ * libuv's thread pool: the event loop keeps reading and answering other requests meanwhile.
  */
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { getBase58Encoder } from '@solana/kit';
@@ -67,18 +68,23 @@ export class SourceDirectory {
   }
 }
 
+/** node:crypto's ed25519 verify on the thread pool (same algorithm and bytes as the synchronous call). */
+function verifyOffThread(message: Buffer, key: KeyObject, signature: Buffer): Promise<boolean> {
+  return new Promise((resolve, reject) => verify(null, message, key, signature, (err, ok) => (err ? reject(err) : resolve(ok))));
+}
+
 /**
  * Verifies the signature headers over the raw body (401 otherwise). `path` is the request target
  * as sent (path and query).
  */
-export function authenticate(input: {
+export async function authenticate(input: {
   readonly directory: SourceDirectory;
   readonly header: (name: string) => string | undefined;
   readonly method: string;
   readonly path: string;
   readonly body: Buffer;
   readonly now: Date;
-}): Caller {
+}): Promise<Caller> {
   const source = input.header(SIGNATURE_HEADERS.source);
   const timestamp = input.header(SIGNATURE_HEADERS.timestamp);
   const signature = input.header(SIGNATURE_HEADERS.signature);
@@ -93,8 +99,9 @@ export function authenticate(input: {
   if (!BASE64_SIGNATURE.test(signature)) throw unauthenticated('X-Backstop-Signature must be a base64 ed25519 signature (64 bytes)');
   const sig = Buffer.from(signature, 'base64');
   const message = signedMessage(timestamp, input.method, input.path, input.body);
+  // In the policies' order, one at a time: the first key that verifies is the caller's.
   for (const publicKey of keys) {
-    if (verify(null, message, input.directory.keyObject(publicKey), sig)) return { source, publicKey, signature: sig.toString('base64') };
+    if (await verifyOffThread(message, input.directory.keyObject(publicKey), sig)) return { source, publicKey, signature: sig.toString('base64') };
   }
   throw unauthenticated('the signature does not verify');
 }

@@ -128,7 +128,7 @@ export class SignedPipeline {
     let failure: HttpError | undefined;
     try {
       const raw = await readRawBody(req, d.bodyLimit);
-      caller = authenticate({ directory: d.directory, header: (n) => req.get(n), method: req.method, path, body: raw, now: d.clock() });
+      caller = await authenticate({ directory: d.directory, header: (n) => req.get(n), method: req.method, path, body: raw, now: d.clock() });
       res.locals['source'] = caller.source;
       const rate = d.limiter.take(caller.source);
       if (!rate.ok) throw new HttpError(429, 'rate-limited', `source ${caller.source} sent too many requests; retry later`, undefined, rate.retryAfterSeconds);
