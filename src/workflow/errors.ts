@@ -27,7 +27,11 @@ export class WorkflowRefusal extends Error {
     /** The caller's input at fault (its request field name), for `invalid-input`. */
     readonly input?: string,
   ) {
+    // An answer in the domain's words, not a bug: no stack trace (capturing one cost an audited 404 ~20 µs, as HttpError found).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 
