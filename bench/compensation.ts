@@ -11,7 +11,7 @@ import { Connection, Keypair, PublicKey, Transaction } from '@solana/web3.js';
 import { createMintToInstruction, createTransferInstruction } from '@solana/spl-token';
 import { address, getAddressDecoder, type Address } from '@solana/kit';
 import { readHoldersAtSlot } from '../src/chain/history.ts';
-import { isOffCurveFast, isOnCurveBytes } from '../src/chain/curve.ts';
+import { isOffCurve, isOnCurveBytes } from '../src/chain/curve.ts';
 import { ChainReader } from '../src/chain/reader.ts';
 import { buildPlan, planJsonChunks } from '../src/policy/compensation/plan.ts';
 import { snapshotDepositors } from '../src/policy/compensation/snapshot.ts';
@@ -42,7 +42,7 @@ async function planChild(): Promise<void> {
     excludedAccounts: new Map(),
     excludedOwners: new Map(),
     farms: [],
-    isOffCurve: isOffCurveFast,
+    isOffCurve,
   });
   const built = buildPlan({ lossEventId: 'le-bench', snapshot, requested: 10n ** 12n, cap: 10n ** 12n, dust: 0n });
   if (built.outcome !== 'pass') throw new Error(built.reason);

@@ -2,7 +2,7 @@
  * Whether 32 bytes are an ed25519 point, fast enough for 100,000 claimants (issue 15): the point
  * decompresses iff u/v = (y² − 1)/(d·y² + 1) is a square mod p, decided with a Jacobi symbol
  * (~20 µs) instead of a square root (~160 µs through web3.js). Same answers as web3.js's
- * `PublicKey.isOnCurve` (a test compares them); `isOffCurve` in pda.ts stays the memoized one-off.
+ * `PublicKey.isOnCurve` (a test compares them). PDAs are derived with it too (pda.ts).
  */
 import { getAddressEncoder, type Address } from '@solana/kit';
 
@@ -103,4 +103,4 @@ export function addressBytes(a: Address): Uint8Array {
 }
 
 /** True when no private key exists for the address (a program's PDA): it cannot sign a claim. */
-export const isOffCurveFast = (a: Address): boolean => !isOnCurveBytes(addressBytes(a));
+export const isOffCurve = (a: Address): boolean => !isOnCurveBytes(addressBytes(a));

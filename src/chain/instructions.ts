@@ -3,11 +3,12 @@
  * match on. Never throws: an unknown program is `unknown`, a known program whose bytes do not parse is
  * `malformed` — both are denied by `instruction-allowlist`, and both keep the raw fields for display.
  * Names: Anchor programs (Farms, Squads) use the program's snake_case names; native programs
- * (Token, System, ComputeBudget, ATA) the camelCase names of their SDKs. Parsing is the SDKs' too:
- * spl-token for Token, the @solana-program clients for ATA, ComputeBudget and System.
+ * (Token, System, ComputeBudget, ATA) the camelCase names of their SDKs. Parsing is the maintained
+ * codecs': the @solana-program clients for Token, ATA, ComputeBudget and System, the farms-sdk's
+ * codama client for Farms, the Squads IDL for Squads. spl-token lends only its instruction-name enum
+ * (tag → name for Token and Token-2022), which a bundle takes without the rest of spl-token.
  */
-import { AccountRole, type Address } from '@solana/kit';
-import { type PublicKey, TransactionInstruction } from '@solana/web3.js';
+import { AccountRole, type Address, type Decoder } from '@solana/kit';
 import {
   ComputeBudgetInstruction,
   getRequestHeapFrameInstructionDataDecoder,
@@ -18,19 +19,25 @@ import {
   parseComputeBudgetInstruction,
 } from '@solana-program/compute-budget';
 import { parseSystemInstruction, SystemInstruction } from '@solana-program/system';
-import { AssociatedTokenInstruction, parseAssociatedTokenInstruction } from '@solana-program/token';
 import {
-  decodeApproveCheckedInstruction,
-  decodeApproveInstruction,
-  decodeCloseAccountInstruction,
-  decodeSetAuthorityInstruction,
-  decodeTransferCheckedInstruction,
-  decodeTransferInstruction,
-  TokenInstruction,
-} from '@solana/spl-token';
-import * as multisig from '@sqds/multisig';
+  AssociatedTokenInstruction,
+  getApproveCheckedInstructionDataDecoder,
+  getApproveInstructionDataDecoder,
+  getCloseAccountInstructionDataDecoder,
+  getSetAuthorityInstructionDataDecoder,
+  getTransferCheckedInstructionDataDecoder,
+  getTransferInstructionDataDecoder,
+  parseApproveCheckedInstruction,
+  parseApproveInstruction,
+  parseAssociatedTokenInstruction,
+  parseCloseAccountInstruction,
+  parseSetAuthorityInstruction,
+  parseTransferCheckedInstruction,
+  parseTransferInstruction,
+} from '@solana-program/token';
+import { TokenInstruction } from '@solana/spl-token';
+import { SQUADS_INSTRUCTION_NAMES } from './accounts/squads.ts';
 import { errorText } from './errors.ts';
-import { toAddress, toPublicKey } from './keys.ts';
 import { PROGRAMS } from './programs.ts';
 import {
   FarmsInstruction,
@@ -200,15 +207,21 @@ function decodeFarms(ix: RawInstruction): DecodedInstructionVariant {
 /** Highest instruction tag the legacy Token program has (`UiAmountToAmount`); the rest are Token-2022 only. */
 const LAST_LEGACY_TOKEN_TAG = TokenInstruction.UiAmountToAmount;
 
-const toWeb3 = (ix: RawInstruction): TransactionInstruction =>
-  new TransactionInstruction({
-    programId: toPublicKey(ix.programId),
-    keys: ix.accounts.map((a) => ({ pubkey: toPublicKey(a.address), isSigner: a.isSigner, isWritable: a.isWritable })),
-    data: Buffer.from(ix.data),
-  });
+/**
+ * The data decoder of each instruction decoded into fields, to hold the data to exactly what it reads:
+ * the program ignores trailing bytes, but a message that carries them was not built by an honest client.
+ */
+const TOKEN_DATA: Readonly<Partial<Record<number, Decoder<unknown>>>> = {
+  [TokenInstruction.Transfer]: getTransferInstructionDataDecoder(),
+  [TokenInstruction.TransferChecked]: getTransferCheckedInstructionDataDecoder(),
+  [TokenInstruction.Approve]: getApproveInstructionDataDecoder(),
+  [TokenInstruction.ApproveChecked]: getApproveCheckedInstructionDataDecoder(),
+  [TokenInstruction.CloseAccount]: getCloseAccountInstructionDataDecoder(),
+  [TokenInstruction.SetAuthority]: getSetAuthorityInstructionDataDecoder(),
+};
 
-const addr = (m: { pubkey: PublicKey }): Address => toAddress(m.pubkey);
-const signers = (ms: readonly { pubkey: PublicKey }[]): readonly Address[] => ms.map(addr);
+/** The accounts after the `named` ones: a multisig token authority's co-signers. */
+const multiSigners = (ix: RawInstruction, named: object): readonly Address[] => ix.accounts.slice(Object.keys(named).length).map((a) => a.address);
 
 function decodeToken(ix: RawInstruction): DecodedInstructionVariant {
   const tag = ix.data[0];
@@ -217,62 +230,61 @@ function decodeToken(ix: RawInstruction): DecodedInstructionVariant {
   if (name === undefined || (ix.programId === KNOWN_PROGRAMS.token && tag > LAST_LEGACY_TOKEN_TAG)) {
     throw new Error(`unknown instruction tag ${tag}`);
   }
-  const w3 = toWeb3(ix);
-  const programId = w3.programId;
+  const decoder = TOKEN_DATA[tag];
+  const read = decoder?.read(ix.data, 0)[1];
+  if (read !== undefined && read !== ix.data.length) throw new Error(`${camel(name)}: ${ix.data.length} data bytes, ${read} expected`);
+  // Token-2022 shares these instructions' layouts with Token, so one set of parsers reads both.
+  const k = kitInstruction(ix);
   switch (tag) {
     case TokenInstruction.Transfer: {
-      const d = decodeTransferInstruction(w3, programId);
-      const k = d.keys;
-      return { kind: 'token-transfer', source: addr(k.source), destination: addr(k.destination), authority: addr(k.owner), amount: d.data.amount, multiSigners: signers(k.multiSigners) };
+      const { accounts: a, data } = parseTransferInstruction(k);
+      return { kind: 'token-transfer', source: a.source.address, destination: a.destination.address, authority: a.authority.address, amount: data.amount, multiSigners: multiSigners(ix, a) };
     }
     case TokenInstruction.TransferChecked: {
-      const d = decodeTransferCheckedInstruction(w3, programId);
-      const k = d.keys;
+      const { accounts: a, data } = parseTransferCheckedInstruction(k);
       return {
         kind: 'token-transfer-checked',
-        source: addr(k.source),
-        mint: addr(k.mint),
-        destination: addr(k.destination),
-        authority: addr(k.owner),
-        amount: d.data.amount,
-        decimals: d.data.decimals,
-        multiSigners: signers(k.multiSigners),
+        source: a.source.address,
+        mint: a.mint.address,
+        destination: a.destination.address,
+        authority: a.authority.address,
+        amount: data.amount,
+        decimals: data.decimals,
+        multiSigners: multiSigners(ix, a),
       };
     }
     case TokenInstruction.SetAuthority: {
-      const d = decodeSetAuthorityInstruction(w3, programId);
-      const k = d.keys;
+      // The program reads the new authority's tag as 0 None, 1 Some, else InvalidInstruction; the codec reads any other tag as None.
+      if ((ix.data[2] ?? 0) > 1) throw new Error(`setAuthority: new-authority tag ${ix.data[2]}, expected 0 or 1`);
+      const { accounts: a, data } = parseSetAuthorityInstruction(k);
       return {
         kind: 'token-set-authority',
-        account: addr(k.account),
-        currentAuthority: addr(k.currentAuthority),
-        authorityType: d.data.authorityType,
-        newAuthority: d.data.newAuthority ? toAddress(d.data.newAuthority) : null,
-        multiSigners: signers(k.multiSigners),
+        account: a.owned.address,
+        currentAuthority: a.owner.address,
+        authorityType: data.authorityType,
+        newAuthority: data.newAuthority.__option === 'Some' ? data.newAuthority.value : null,
+        multiSigners: multiSigners(ix, a),
       };
     }
     case TokenInstruction.CloseAccount: {
-      const d = decodeCloseAccountInstruction(w3, programId);
-      const k = d.keys;
-      return { kind: 'token-close-account', account: addr(k.account), destination: addr(k.destination), authority: addr(k.authority), multiSigners: signers(k.multiSigners) };
+      const { accounts: a } = parseCloseAccountInstruction(k);
+      return { kind: 'token-close-account', account: a.account.address, destination: a.destination.address, authority: a.owner.address, multiSigners: multiSigners(ix, a) };
     }
     case TokenInstruction.Approve: {
-      const d = decodeApproveInstruction(w3, programId);
-      const k = d.keys;
-      return { kind: 'token-approve', account: addr(k.account), delegate: addr(k.delegate), owner: addr(k.owner), amount: d.data.amount, multiSigners: signers(k.multiSigners) };
+      const { accounts: a, data } = parseApproveInstruction(k);
+      return { kind: 'token-approve', account: a.source.address, delegate: a.delegate.address, owner: a.owner.address, amount: data.amount, multiSigners: multiSigners(ix, a) };
     }
     case TokenInstruction.ApproveChecked: {
-      const d = decodeApproveCheckedInstruction(w3, programId);
-      const k = d.keys;
+      const { accounts: a, data } = parseApproveCheckedInstruction(k);
       return {
         kind: 'token-approve-checked',
-        account: addr(k.account),
-        mint: addr(k.mint),
-        delegate: addr(k.delegate),
-        owner: addr(k.owner),
-        amount: d.data.amount,
-        decimals: d.data.decimals,
-        multiSigners: signers(k.multiSigners),
+        account: a.source.address,
+        mint: a.mint.address,
+        delegate: a.delegate.address,
+        owner: a.owner.address,
+        amount: data.amount,
+        decimals: data.decimals,
+        multiSigners: multiSigners(ix, a),
       };
     }
     default:
@@ -346,16 +358,10 @@ function decodeMemo(ix: RawInstruction): DecodedInstructionVariant {
 
 // ---- Squads (self-call) ------------------------------------------------------------------------
 
-const SQUADS_INSTRUCTIONS: ReadonlyMap<string, string> = new Map(
-  Object.entries(multisig.generated)
-    .filter(([k]) => k.endsWith('InstructionDiscriminator'))
-    .map(([k, v]) => [Buffer.from(v as number[]).toString('hex'), snake(k.slice(0, -'InstructionDiscriminator'.length))]),
-);
-
 function decodeSquads(ix: RawInstruction): DecodedInstructionVariant {
   if (ix.data.length < 8) throw new Error(`${ix.data.length} data bytes, too short for the 8-byte discriminator`);
   const disc = Buffer.from(ix.data.subarray(0, 8)).toString('hex');
-  const name = SQUADS_INSTRUCTIONS.get(disc);
+  const name = SQUADS_INSTRUCTION_NAMES.get(disc);
   if (!name) throw new Error(`unknown discriminator ${disc}`);
   return { kind: 'squads', name };
 }

@@ -16,8 +16,8 @@ import {
   isSome,
   type Address,
 } from '@solana/kit';
-import { PublicKey } from '@solana/web3.js';
 import { ChainUnavailable, errorText } from './errors.ts';
+import { findProgramAddress } from './pda.ts';
 import type { AccountData, AccountSource } from './types.ts';
 
 /** The BPF upgradeable loader (loader v3), owner of every Program and ProgramData account it deploys. */
@@ -38,7 +38,7 @@ export const upgradeableLoaderStateCodec = getDiscriminatedUnionCodec(
 
 /** The ProgramData address the loader derives for `programId` (seeds: the program id). */
 export function programDataAddressOf(programId: Address): Address {
-  return address(PublicKey.findProgramAddressSync([new PublicKey(programId).toBuffer()], new PublicKey(UPGRADEABLE_LOADER))[0].toBase58());
+  return findProgramAddress([programId], UPGRADEABLE_LOADER)[0];
 }
 
 /** A program's binary and where it came from. */

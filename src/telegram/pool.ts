@@ -4,11 +4,11 @@
  * its unlock time (UserState PDA `["user", farm, wallet]` under the Farms program); then the compact
  * card of the pool check (issue 14): the tally, and each check that does not pass with its fix.
  */
-import { PublicKey } from '@solana/web3.js';
 import type { Address } from '@solana/kit';
 import { decodeFarmState, decodeUserState, FARMS_PROGRAM_ADDRESS } from '../chain/accounts/farms.ts';
 import { decodeReserve } from '../chain/accounts/klend.ts';
 import { decodeVaultState } from '../chain/accounts/kvault.ts';
+import { findProgramAddress } from '../chain/pda.ts';
 import { readAccount, type AccountSource } from '../chain/types.ts';
 import { floorFrac, formatUnits, frac, mulFrac } from '../policy/amounts.ts';
 import type { Policy } from '../policy/schema.ts';
@@ -19,11 +19,7 @@ import { clip, code, escapeHtml, escapeLine } from './html.ts';
 
 /** The UserState PDA of `wallet` in `farm`. */
 export function userStatePda(farm: Address, wallet: Address): Address {
-  const [pda] = PublicKey.findProgramAddressSync(
-    [Buffer.from('user'), new PublicKey(farm).toBuffer(), new PublicKey(wallet).toBuffer()],
-    new PublicKey(FARMS_PROGRAM_ADDRESS),
-  );
-  return pda.toBase58() as Address;
+  return findProgramAddress([{ text: 'user' }, farm, wallet], FARMS_PROGRAM_ADDRESS)[0];
 }
 
 /** What `/pool` reports for one policy, amounts in base units. */

@@ -10,7 +10,7 @@ import { decodeReserve } from '../chain/accounts/klend.ts';
 import { DEFAULT_ADDRESS, decodeVaultState } from '../chain/accounts/kvault.ts';
 import { ChainUnavailable } from '../chain/errors.ts';
 import { readHoldersAtSlot, type HistoryChain, type HistoryOptions } from '../chain/history.ts';
-import { isOffCurveFast } from '../chain/curve.ts';
+import { isOffCurve } from '../chain/curve.ts';
 import { vaultAddress } from '../chain/proposal.ts';
 import { readAccount, type AccountSource } from '../chain/types.ts';
 import { decimalToBaseUnits } from '../policy/amounts.ts';
@@ -151,7 +151,7 @@ export async function buildLossEventPlan(
     excludedAccounts,
     excludedOwners,
     farms: farmsAtSlot,
-    isOffCurve: isOffCurveFast,
+    isOffCurve,
   });
   if (snapshot.outcome !== 'pass') return unknown(snapshot.reason);
 

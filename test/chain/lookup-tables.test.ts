@@ -4,10 +4,10 @@
  * transactions with them. Here the harness's side, through the production ChainReader.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Keypair, SystemProgram, TransactionMessage, VersionedTransaction } from '@solana/web3.js';
+import { Keypair, PublicKey, SystemProgram, TransactionMessage, VersionedTransaction } from '@solana/web3.js';
 import type { Address } from '@solana/kit';
 import { RpcRejected } from '../../src/chain/errors.ts';
-import { toAddress, toPublicKey } from '../../src/chain/keys.ts';
+import { toAddress } from '../../src/chain/keys.ts';
 import { ChainReader } from '../../src/chain/reader.ts';
 import { startHarness, type Harness } from '../../src/sandbox/harness/index.ts';
 import { lookupTableAccount, toWeb3LookupTable } from '../../src/sandbox/fixtures/lookup-table.ts';
@@ -31,7 +31,7 @@ async function sendThroughTable(table: ReturnType<typeof lookupTableAccount>, re
   const message = new TransactionMessage({
     payerKey: payer.publicKey,
     recentBlockhash: blockhash,
-    instructions: [SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: toPublicKey(recipient), lamports: 1_000_000 })],
+    instructions: [SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: new PublicKey(recipient), lamports: 1_000_000 })],
   }).compileToV0Message([toWeb3LookupTable(table)]);
   const tx = new VersionedTransaction(message);
   tx.sign([payer]);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import { address, type Address } from '@solana/kit';
 import { decodeMerkleDistributor, MERKLE_DISTRIBUTOR_DISCRIMINATOR, MERKLE_DISTRIBUTOR_SIZE } from '../../src/chain/accounts/distributor.ts';
-import { isOffCurve } from '../../src/chain/pda.ts';
+import { isOffCurve } from '../../src/chain/curve.ts';
 import { buildPlan, kTokensForValue, planJsonText } from '../../src/policy/compensation/plan.ts';
 import { snapshotDepositors, type FarmAtSlot, type HolderAtSlot, type SnapshotInput } from '../../src/policy/compensation/snapshot.ts';
 import { frac } from '../../src/policy/amounts.ts';

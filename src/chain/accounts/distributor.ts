@@ -4,26 +4,10 @@
  * IDL (distributor-idl.ts) — field order and types from the IDL, never offsets by hand. The
  * discriminator is Anchor's sha256("account:<Name>")[0..8] (this legacy IDL does not list it).
  */
-import { createHash } from 'node:crypto';
-import {
-  fixCodecSize,
-  getAddressCodec,
-  getArrayCodec,
-  getBooleanCodec,
-  getBytesCodec,
-  getI64Codec,
-  getStructCodec,
-  getU128Codec,
-  getU16Codec,
-  getU32Codec,
-  getU64Codec,
-  getU8Codec,
-  type Address,
-  type FixedSizeCodec,
-} from '@solana/kit';
-import { PublicKey } from '@solana/web3.js';
+import type { Address } from '@solana/kit';
+import { anchorCodecs, type AnchorAccountCodec } from '../anchor-idl.ts';
 import { errorText, MalformedAccount } from '../errors.ts';
-import { toAddress, toPublicKey } from '../keys.ts';
+import { findProgramAddress } from '../pda.ts';
 import { PROGRAMS } from '../programs.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectMinLength, expectOwner } from './check.ts';
@@ -31,46 +15,13 @@ import { DISTRIBUTOR_IDL } from './distributor-idl.ts';
 
 export const DISTRIBUTOR_PROGRAM_ADDRESS: Address = PROGRAMS.distributor;
 
-type IdlType = string | { readonly array: readonly [IdlType, number] };
-type AnyCodec = FixedSizeCodec<any, any>;
+const codecs = anchorCodecs(DISTRIBUTOR_IDL);
 
-/** The kit codec of one IDL type; throws on a type this builder does not know (the IDL changed). */
-function codecOf(t: IdlType): AnyCodec {
-  if (typeof t === 'object') {
-    const [item, size] = t.array;
-    // A byte array stays bytes (a root, a buffer); other arrays decode item by item.
-    return item === 'u8' ? (fixCodecSize(getBytesCodec(), size) as AnyCodec) : (getArrayCodec(codecOf(item), { size }) as AnyCodec);
-  }
-  switch (t) {
-    case 'u8':
-      return getU8Codec();
-    case 'u16':
-      return getU16Codec();
-    case 'u32':
-      return getU32Codec();
-    case 'u64':
-      return getU64Codec();
-    case 'i64':
-      return getI64Codec();
-    case 'u128':
-      return getU128Codec();
-    case 'bool':
-      return getBooleanCodec();
-    case 'publicKey':
-      return getAddressCodec();
-    default:
-      throw new Error(`the distributor IDL has a field type this codec builder does not know: ${JSON.stringify(t)}`);
-  }
-}
-
-/** The struct codec of IDL account `name`, discriminator first. */
-function accountCodec(name: string): { codec: AnyCodec; discriminator: Uint8Array; size: number } {
-  const def = DISTRIBUTOR_IDL.accounts.find((a) => a.name === name);
-  if (!def) throw new Error(`the distributor IDL has no account ${name}`);
-  const fields = def.type.fields.map((f) => [f.name, codecOf(f.type as IdlType)] as [string, AnyCodec]);
-  const codec = getStructCodec([['discriminator', fixCodecSize(getBytesCodec(), 8)], ...fields]) as AnyCodec;
-  const discriminator = new Uint8Array(createHash('sha256').update(`account:${name}`).digest().subarray(0, 8));
-  return { codec, discriminator, size: codec.fixedSize };
+/** The codec of IDL account `name`, which must have a fixed size (both of the distributor's do). */
+function accountCodec(name: string): AnchorAccountCodec & { size: number } {
+  const c = codecs.account(name);
+  if (c.fixedSize === null) throw new Error(`the distributor IDL's ${name} has a variable size; its decoder expects a fixed one`);
+  return { ...c, size: c.fixedSize };
 }
 
 /** `MerkleDistributor` as the IDL declares it (u64/i64 as bigint, root as 32 bytes). */
@@ -148,6 +99,5 @@ export function encodeMerkleDistributor(value: MerkleDistributor): Uint8Array {
 export function merkleDistributorPda(base: Address, mint: Address, version: bigint): Address {
   const v = Buffer.alloc(8);
   v.writeBigUInt64LE(version);
-  const seeds = [Buffer.from('MerkleDistributor'), toPublicKey(base).toBuffer(), toPublicKey(mint).toBuffer(), v];
-  return toAddress(PublicKey.findProgramAddressSync(seeds, toPublicKey(DISTRIBUTOR_PROGRAM_ADDRESS))[0]);
+  return findProgramAddress([{ text: 'MerkleDistributor' }, base, mint, v], DISTRIBUTOR_PROGRAM_ADDRESS)[0];
 }

@@ -1,18 +1,19 @@
 /**
- * Squads v4 account decoders (docs/chain.md#squads-v4). The SDK's deserializers check neither owner nor
- * discriminator, so every decoder here checks both first and converts SDK values (BN, PublicKey)
- * into backstop's types (bigint, kit `Address`).
+ * Squads v4 account decoders (docs/chain.md#squads-v4), built from the program's IDL
+ * (squads-idl.ts, through src/chain/anchor-idl.ts): kit codecs, so deciding loads none of the SDK.
+ * Every decoder checks owner and discriminator first, then decodes; a short or inconsistent account
+ * is `MalformedAccount`.
  */
 import { type Address } from '@solana/kit';
-import { AddressLookupTableAccount } from '@solana/web3.js';
-import * as multisig from '@sqds/multisig';
-import { MalformedAccount, WrongDiscriminator } from '../errors.ts';
+import { createRequire } from 'node:module';
+import type * as Web3 from '@solana/web3.js';
+import { anchorCodecs, type AnchorAccountCodec } from '../anchor-idl.ts';
+import { errorText, MalformedAccount, WrongDiscriminator } from '../errors.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectOwner } from './check.ts';
 import { toAddress } from '../keys.ts';
 import { PROGRAMS } from '../programs.ts';
-
-const { accounts, utils } = multisig;
+import { SQUADS_IDL } from './squads-idl.ts';
 
 /** The Squads v4 program id. */
 export const SQUADS_PROGRAM: Address = PROGRAMS.squads;
@@ -122,37 +123,47 @@ export interface LookupTable {
   readonly deactivationSlot: bigint;
 }
 
-/** Runs an SDK deserializer, turning its RangeErrors and friends into `MalformedAccount`. */
-function sdkDecode<T>(account: AccountData, what: string, decode: (buf: Buffer) => [T, number]): T {
+const squads = anchorCodecs(SQUADS_IDL);
+const MULTISIG = squads.account('Multisig');
+const PROPOSAL = squads.account('Proposal');
+const VAULT_TRANSACTION = squads.account('VaultTransaction');
+const CONFIG_TRANSACTION = squads.account('ConfigTransaction');
+const BATCH = squads.account('Batch');
+
+/** The instruction names of the Squads program by hex discriminator (snake_case, as the program names them). */
+export const SQUADS_INSTRUCTION_NAMES: ReadonlyMap<string, string> = squads.instructionNames();
+
+type Raw = Record<string, any>;
+
+/** Decodes `account` with `c` (owner and discriminator already checked); any decoding failure is `MalformedAccount`. */
+function decodeWith(c: AnchorAccountCodec, account: AccountData, what: string): Raw {
   try {
-    const [value, end] = decode(Buffer.from(account.data.buffer, account.data.byteOffset, account.data.byteLength));
-    if (end > account.data.length) throw new Error(`needs ${end} bytes, has ${account.data.length}`);
-    return value;
+    return c.codec.decode(account.data) as Raw;
   } catch (e) {
-    throw new MalformedAccount(account.address, what, e instanceof Error ? e.message : String(e));
+    throw new MalformedAccount(account.address, what, errorText(e));
   }
 }
 
-function squadsAccount<T>(account: AccountData, what: string, discriminator: number[], decode: (buf: Buffer) => [T, number]): T {
+function squadsAccount(account: AccountData, what: string, c: AnchorAccountCodec): Raw {
   expectOwner(account, [SQUADS_PROGRAM], what);
-  expectDiscriminator(account, Uint8Array.from(discriminator), what);
-  return sdkDecode(account, what, decode);
+  expectDiscriminator(account, c.discriminator, what);
+  return decodeWith(c, account, what);
 }
 
 /** Decodes a Squads `Multisig`; throws WrongOwner / WrongDiscriminator / MalformedAccount. */
 export function decodeMultisig(account: AccountData): MultisigAccount {
-  const m = squadsAccount(account, 'Squads Multisig', accounts.multisigDiscriminator, (b) => accounts.Multisig.deserialize(b));
+  const m = squadsAccount(account, 'Squads Multisig', MULTISIG);
   return {
-    createKey: toAddress(m.createKey),
-    configAuthority: toAddress(m.configAuthority),
+    createKey: m.createKey,
+    configAuthority: m.configAuthority,
     threshold: m.threshold,
     timeLock: m.timeLock,
-    transactionIndex: utils.toBigInt(m.transactionIndex),
-    staleTransactionIndex: utils.toBigInt(m.staleTransactionIndex),
-    rentCollector: m.rentCollector ? toAddress(m.rentCollector) : null,
+    transactionIndex: m.transactionIndex,
+    staleTransactionIndex: m.staleTransactionIndex,
+    rentCollector: m.rentCollector,
     bump: m.bump,
-    members: m.members.map((x) => ({
-      key: toAddress(x.key),
+    members: (m.members as Raw[]).map((x) => ({
+      key: x.key,
       mask: x.permissions.mask,
       initiate: (x.permissions.mask & 1) !== 0,
       vote: (x.permissions.mask & 2) !== 0,
@@ -163,20 +174,21 @@ export function decodeMultisig(account: AccountData): MultisigAccount {
 
 /** Decodes a Squads `Proposal`; throws WrongOwner / WrongDiscriminator / MalformedAccount. */
 export function decodeProposalAccount(account: AccountData): ProposalAccount {
-  const p = squadsAccount(account, 'Squads Proposal', accounts.proposalDiscriminator, (b) => accounts.Proposal.deserialize(b));
-  const s = p.status;
+  const p = squadsAccount(account, 'Squads Proposal', PROPOSAL);
+  const s = p.status as { __kind: ProposalStatusKind; timestamp?: bigint };
   return {
-    multisig: toAddress(p.multisig),
-    transactionIndex: utils.toBigInt(p.transactionIndex),
-    status: { kind: s.__kind, timestamp: s.__kind === 'Executing' ? null : utils.toBigInt(s.timestamp) },
+    multisig: p.multisig,
+    transactionIndex: p.transactionIndex,
+    status: { kind: s.__kind, timestamp: s.timestamp ?? null },
     bump: p.bump,
-    approved: p.approved.map(toAddress),
-    rejected: p.rejected.map(toAddress),
-    cancelled: p.cancelled.map(toAddress),
+    approved: p.approved,
+    rejected: p.rejected,
+    cancelled: p.cancelled,
   };
 }
 
-const sameBytes = (a: Uint8Array, b: readonly number[]): boolean => a.length >= b.length && b.every((x, i) => a[i] === x);
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length >= b.length && b.every((x, i) => a[i] === x);
+const bytes = (b: Uint8Array): number[] => Array.from(b);
 
 /**
  * Decodes whatever the transaction PDA holds (VaultTransaction, ConfigTransaction or Batch).
@@ -187,68 +199,59 @@ export function decodeTransactionAccount(account: AccountData): TransactionAccou
   expectOwner(account, [SQUADS_PROGRAM], what);
   const d = account.data;
   if (d.length < 8) throw new MalformedAccount(account.address, what, `${d.length} bytes, too short for its 8-byte discriminator`);
-  if (sameBytes(d, accounts.vaultTransactionDiscriminator)) {
-    const t = sdkDecode(account, 'Squads VaultTransaction', (b) => accounts.VaultTransaction.deserialize(b));
-    const m = t.message;
+  if (sameBytes(d, VAULT_TRANSACTION.discriminator)) {
+    const t = decodeWith(VAULT_TRANSACTION, account, 'Squads VaultTransaction');
+    const m = t.message as Raw;
     return {
       type: 'vault',
       value: {
-        multisig: toAddress(t.multisig),
-        creator: toAddress(t.creator),
-        index: utils.toBigInt(t.index),
+        multisig: t.multisig,
+        creator: t.creator,
+        index: t.index,
         bump: t.bump,
         vaultIndex: t.vaultIndex,
         vaultBump: t.vaultBump,
-        ephemeralSignerBumps: Array.from(t.ephemeralSignerBumps),
+        ephemeralSignerBumps: bytes(t.ephemeralSignerBumps),
         message: {
           numSigners: m.numSigners,
           numWritableSigners: m.numWritableSigners,
           numWritableNonSigners: m.numWritableNonSigners,
-          accountKeys: m.accountKeys.map(toAddress),
-          instructions: m.instructions.map((ix) => ({
+          accountKeys: m.accountKeys,
+          instructions: (m.instructions as Raw[]).map((ix) => ({
             programIdIndex: ix.programIdIndex,
-            accountIndexes: Array.from(ix.accountIndexes),
-            data: Uint8Array.from(ix.data),
+            accountIndexes: bytes(ix.accountIndexes),
+            data: Uint8Array.from(ix.data as Uint8Array),
           })),
-          addressTableLookups: m.addressTableLookups.map((l) => ({
-            accountKey: toAddress(l.accountKey),
-            writableIndexes: Array.from(l.writableIndexes),
-            readonlyIndexes: Array.from(l.readonlyIndexes),
+          addressTableLookups: (m.addressTableLookups as Raw[]).map((l) => ({
+            accountKey: l.accountKey,
+            writableIndexes: bytes(l.writableIndexes),
+            readonlyIndexes: bytes(l.readonlyIndexes),
           })),
         },
       },
     };
   }
-  if (sameBytes(d, accounts.configTransactionDiscriminator)) {
-    const c = sdkDecode(account, 'Squads ConfigTransaction', (b) => accounts.ConfigTransaction.deserialize(b));
-    return {
-      type: 'config',
-      multisig: toAddress(c.multisig),
-      index: utils.toBigInt(c.index),
-      creator: toAddress(c.creator),
-      actions: c.actions.map((a) => a.__kind),
-    };
+  if (sameBytes(d, CONFIG_TRANSACTION.discriminator)) {
+    const c = decodeWith(CONFIG_TRANSACTION, account, 'Squads ConfigTransaction');
+    return { type: 'config', multisig: c.multisig, index: c.index, creator: c.creator, actions: (c.actions as { __kind: string }[]).map((a) => a.__kind) };
   }
-  if (sameBytes(d, accounts.batchDiscriminator)) {
-    const b = sdkDecode(account, 'Squads Batch', (buf) => accounts.Batch.deserialize(buf));
-    return {
-      type: 'batch',
-      multisig: toAddress(b.multisig),
-      index: utils.toBigInt(b.index),
-      creator: toAddress(b.creator),
-      size: b.size,
-      vaultIndex: b.vaultIndex,
-    };
+  if (sameBytes(d, BATCH.discriminator)) {
+    const b = decodeWith(BATCH, account, 'Squads Batch');
+    return { type: 'batch', multisig: b.multisig, index: b.index, creator: b.creator, size: b.size, vaultIndex: b.vaultIndex };
   }
   throw new WrongDiscriminator(account.address, what, hex(d.subarray(0, 8)));
 }
+
+/** web3.js, loaded on the first lookup table: most messages have none, and deciding one without them need not pay for it. */
+let web3: typeof Web3 | undefined;
+const loadWeb3 = (): typeof Web3 => (web3 ??= createRequire(import.meta.url)('@solana/web3.js') as typeof Web3);
 
 /** Decodes an address lookup table (owner checked; type, length and layout checked by web3.js). */
 export function decodeLookupTable(account: AccountData): LookupTable {
   const what = 'address lookup table';
   expectOwner(account, [LOOKUP_TABLE_PROGRAM], what);
   try {
-    const s = AddressLookupTableAccount.deserialize(account.data);
+    const s = loadWeb3().AddressLookupTableAccount.deserialize(account.data);
     return {
       addresses: s.addresses.map(toAddress),
       authority: s.authority ? toAddress(s.authority) : null,

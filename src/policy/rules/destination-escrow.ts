@@ -1,5 +1,5 @@
 import { decodeMint, decodeTokenAccount } from '../../chain/accounts/spl.ts';
-import { isOffCurve } from '../../chain/pda.ts';
+import { isOffCurve } from '../../chain/curve.ts';
 import { readAccount } from '../../chain/types.ts';
 import { showAmount } from '../amounts.ts';
 import { unusable } from '../context.ts';
