@@ -12,7 +12,8 @@ RUN apt-get update \
 ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 # `prepare` runs the build during npm install, so the sources come first.
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json ./
+COPY scripts ./scripts
 COPY src ./src
 # npm install, not npm ci: the lockfile lacks optional platform packages the registry mirror does not have.
 RUN npm install --no-audit --no-fund

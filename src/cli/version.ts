@@ -1,10 +1,11 @@
 /** `backstop --version` / `-V`: the version in package.json, read from the installed package (not from a build). */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { packagePath } from '../util/package-root.ts';
 
 /** The package's version, e.g. `0.1.0`. */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version?: unknown };
   if (typeof pkg.version !== 'string') throw new Error('package.json has no version');
   return pkg.version;
 }

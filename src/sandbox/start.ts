@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js';
 import { ChainReader } from '../chain/reader.ts';
 import { keypairSigner } from '../cosign/signer.ts';
@@ -30,9 +29,9 @@ import { AFTER_LOSS_SLOT, runPostLossTransfers } from './fixtures/depositors.ts'
 import { distributorAccount } from './fixtures/distributor.ts';
 import { storeLossEventPlan } from '../workflow/compensation.ts';
 import type { Store } from '../store/types.ts';
+import { packagePath } from '../util/package-root.ts';
 
 export const DEFAULT_DATA_DIR = 'data/sandbox';
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** The sandbox's bot token: the emulator accepts any; this one is public on purpose. */
 export const SANDBOX_BOT_TOKEN = '4242:SANDBOX-not-a-real-token';
 
@@ -113,7 +112,7 @@ export function sandboxScenario(programsDir?: string): SandboxScenario {
       // After the loss, depositors keep trading: the plan must not see it (issue 15).
       harness.svm.warpToSlot(AFTER_LOSS_SLOT);
       await runPostLossTransfers(harness.url, (a, l) => harness.airdrop(a, l));
-      const policyDir = join(REPO, 'policies');
+      const policyDir = packagePath('policies');
       return {
         vault: SANDBOX.vault,
         reserve: SANDBOX.reserve,

@@ -5,7 +5,6 @@
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -107,22 +106,29 @@ describe('bin/backstop.js picks the compiled CLI only when it is current', () =>
   });
 });
 
-describe('the compiled CLI (tsconfig.build.json)', () => {
-  // Built outside the repository, laid out as it: dist/ beside package.json and node_modules.
+describe('the compiled CLI (scripts/build.mjs)', () => {
+  // Built outside the repository, laid out as it: dist/ beside package.json, policies/ and node_modules.
   const out = join(dir, 'build');
   beforeAll(async () => {
     mkdirSync(out);
-    symlinkSync(join(REPO, 'node_modules'), join(out, 'node_modules'));
-    symlinkSync(join(REPO, 'package.json'), join(out, 'package.json'));
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    const built = await node([tsc, '-p', 'tsconfig.build.json', '--outDir', join(out, 'dist')]);
+    for (const f of ['node_modules', 'package.json', 'policies']) symlinkSync(join(REPO, f), join(out, f));
+    const built = await node(['scripts/build.mjs', '--outdir', join(out, 'dist')]);
     expect(built.code, built.stdout + built.stderr).toBe(0);
   }, 120_000);
 
-  it('has no `.ts` import left and answers --help, --version and evaluate as the sources do', async () => {
+  it('is one bundle with no `.ts` import left that answers --help, --version, evaluate and policy check as the sources do', async () => {
     const cli = join(out, 'dist', 'cli.js');
-    expect(readFileSync(cli, 'utf8')).not.toMatch(/from ['"]\.[^'"]*\.ts['"]/);
-    for (const args of [['--help'], ['--version'], ['evaluate', '--snapshot', snapshot, '--json'], ['evaluate', '--snapshot', join(dir, 'absent.json')]]) {
+    const text = readFileSync(cli, 'utf8');
+    expect(text).not.toMatch(/from ['"]\.[^'"]*\.ts['"]/);
+    // The Solana codecs are inside the bundle, the service's packages are not.
+    expect(text).not.toMatch(/from ['"]@solana\/kit['"]/);
+    for (const args of [
+      ['--help'],
+      ['--version'],
+      ['evaluate', '--snapshot', snapshot, '--json'],
+      ['evaluate', '--snapshot', join(dir, 'absent.json')],
+      ['policy', 'check', join(REPO, 'policies', 'example.yaml')],
+    ]) {
       const [compiled, sources] = await Promise.all([node([cli, ...args]), node(['bin/backstop.js', ...args], { BACKSTOP_RUN_SOURCES: '1' })]);
       expect(compiled, args.join(' ')).toEqual(sources);
     }
@@ -165,6 +171,18 @@ describe('what a command loads', () => {
   it('backstop evaluate loads none of the service, store, Telegram or sandbox packages', async () => {
     const loaded = await packagesLoaded(['evaluate', '--snapshot', snapshot]);
     expect(loaded.has('@solana/kit')).toBe(true); // it did decode the snapshot
-    for (const heavy of ['express', 'grammy', '@grammyjs/runner', 'pino', 'better-sqlite3', 'pg', 'prom-client', 'litesvm', 'telegram-test-api']) expect(loaded, heavy).not.toContain(heavy);
+    for (const heavy of ['express', 'grammy', '@grammyjs/runner', 'pino', 'better-sqlite3', 'pg', 'prom-client', 'litesvm', 'telegram-test-api', '@sqds/multisig']) expect(loaded, heavy).not.toContain(heavy);
   });
+
+  // Runs after the compiled CLI's describe above built it.
+  it('loads no package from node_modules to evaluate a snapshot: everything it needs is bundled', async () => {
+    const file = join(dir, 'loads-built-evaluate.txt');
+    writeFileSync(file, '');
+    const r = await node(['--import', hook, join(dir, 'build', 'dist', 'cli.js'), 'evaluate', '--snapshot', snapshot], { LOADS_FILE: file });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const urls = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(urls.some((u) => u.includes('/dist/chunks/'))).toBe(true);
+    expect(urls.filter((u) => u.includes('/node_modules/'))).toEqual([]);
+  }, 60_000);
 });

@@ -6,7 +6,6 @@
  * file, the vault, farm, multisig, vault index, time lock and escrow are what was read from the chain.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Address } from '@solana/kit';
 import { parse, stringify } from 'yaml';
 import { parsePolicyText } from '../../policy/load.ts';
@@ -14,8 +13,9 @@ import { validatePolicy, type Policy } from '../../policy/schema.ts';
 import { SANDBOX, SANDBOX_TELEGRAM } from '../seeds.ts';
 import type { ClonedVault } from './clone.ts';
 import { RehearsalRefused } from './clone.ts';
+import { packagePath } from '../../util/package-root.ts';
 
-const EXAMPLE = fileURLToPath(new URL('../../../policies/example.yaml', import.meta.url));
+const EXAMPLE = packagePath('policies', 'example.yaml');
 
 /** A policy file read as the rehearsal's template: its parsed form and its written (raw YAML) form. */
 export interface PolicyTemplate {
