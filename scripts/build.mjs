@@ -6,7 +6,7 @@
 // service's express, grammY, pino, pg; native modules) stays an import from node_modules, loaded as
 // before. Commands stay lazily loaded: each dynamic import() becomes its own chunk (splitting).
 // Types are not checked here: `npm run typecheck` does that. Usage: node scripts/build.mjs [--outdir DIR]
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -56,6 +56,40 @@ const dedupeSolana = {
   },
 };
 
+/**
+ * The farms-sdk's codama client is CommonJS: its require('@solana/kit') would pull kit's whole CommonJS
+ * build (RPC, subscriptions, ws) into every decision, untouched by tree-shaking. It gets a module
+ * re-exporting, from the ES build the rest of backstop uses, just the names its files read
+ * (`kit_1.<name>`, found here); any other use of `kit_1` fails the build rather than guess.
+ */
+const FARMS_CODEGEN = join(ROOT, 'node_modules/@kamino-finance/farms-sdk/dist/@codegen');
+const farmsKit = {
+  name: 'farms-kit',
+  setup(b) {
+    b.onResolve({ filter: /^@solana\/kit$/ }, (args) =>
+      args.kind === 'require-call' && args.importer.startsWith(FARMS_CODEGEN) ? { path: 'kit', namespace: 'farms-kit' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'farms-kit' }, () => {
+      const names = new Set();
+      const walk = (dir) => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+          const path = join(dir, e.name);
+          if (e.isDirectory()) walk(path);
+          else if (e.name.endsWith('.js')) {
+            const text = readFileSync(path, 'utf8');
+            for (const m of text.matchAll(/\bkit_1\b(.)/g)) {
+              if (m[1] !== '.' && m[1] !== ' ') throw new Error(`${path}: uses kit_1 other than as kit_1.<name>; the farms-kit shim cannot cover it`);
+            }
+            for (const m of text.matchAll(/\bkit_1\.([A-Za-z0-9_$]+)/g)) names.add(m[1]);
+          }
+        }
+      };
+      walk(FARMS_CODEGEN);
+      return { contents: `export { ${[...names].sort().join(', ')} } from '@solana/kit';`, resolveDir: ROOT, loader: 'js' };
+    });
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
@@ -72,5 +106,5 @@ await build({
   banner: { js: "import { createRequire as __backstopCreateRequire } from 'node:module'; const require = __backstopCreateRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
-  plugins: [externalPackages, dedupeSolana],
+  plugins: [farmsKit, externalPackages, dedupeSolana],
 });

@@ -9,6 +9,9 @@ export function registerEvaluate(program: Command): void {
     .option('--json', 'print the decision as JSON')
     .action(async (opts: { snapshot: string; json?: boolean }) => {
       // Loaded in the action so `backstop --help` and the other commands do not pay for them.
+      // One parse per process: zod's JIT would compile each schema for a single use, which costs more than it saves.
+      const { z } = await import('zod');
+      z.config({ jitless: true });
       const [{ decide }, { formatDecision }, { readSnapshotFile, SnapshotError }] = await Promise.all([
         import('../policy/engine.ts'),
         import('../policy/format.ts'),

@@ -11,8 +11,7 @@ import { parseCliAccountJson, toCliAccountJson } from '../chain/account-json.ts'
 import type { AccountResult } from '../chain/types.ts';
 import type { Facts, LedgerRow, LossEvent, StoredTransaction } from './facts.ts';
 import type { TransactionJson } from './loss-transaction.ts';
-import { loadPolicyFile, type PolicyProblem } from './load.ts';
-import { validatePolicy, type Policy } from './schema.ts';
+import { validatePolicy, type Policy, type PolicyProblem } from './schema.ts';
 
 /** The snapshot could not be read or lacks the docs/rules.md#snapshots-replaying-a-decision shape (exit 2). */
 export class SnapshotError extends Error {
@@ -87,6 +86,8 @@ export async function parseSnapshot(json: unknown, baseDir: string): Promise<Loa
 
   let policy: Policy;
   if (typeof s.policy === 'string') {
+    // Loaded here: only a snapshot naming a policy file needs the YAML reader.
+    const { loadPolicyFile } = await import('./load.ts');
     const file = await loadPolicyFile(resolve(baseDir, s.policy)).catch((err: Error) => {
       throw new SnapshotError(`the snapshot's policy cannot be read: ${err.message}`);
     });
