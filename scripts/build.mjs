@@ -22,13 +22,18 @@ if (at !== -1 && !process.argv[at + 1]) {
 /** Packages bundled into dist/: pure JavaScript, no native code, no files read beside themselves. */
 const BUNDLED = [/^@solana\//, /^@solana-program\//, /^@sqds\/multisig$/, /^@kamino-finance\//, /^zod(\/|$)/, /^yaml$/, /^commander$/, /^bn\.js$/, /^@noble\//];
 
+/** Packages that locate files through __dirname, __filename or the call stack: never bundled (native bindings: bigint-buffer via spl-token, ws's optional helpers). */
+const FROM_NODE_MODULES = [/^bindings$/, /^bigint-buffer$/, /^node-gyp-build$/, /^bufferutil$/, /^utf-8-validate$/];
+
 /** A bare specifier (a package, not a relative path or a node: builtin) outside BUNDLED stays external. */
 const externalPackages = {
   name: 'external-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith('node:')) return { external: true };
-      // Imports from inside bundled packages resolve normally (their own dependencies come along).
+      // Imports from inside bundled packages resolve normally (their own dependencies come along),
+      // except packages that find files beside themselves (native bindings): those load from node_modules.
+      if (FROM_NODE_MODULES.some((re) => re.test(args.path))) return { external: true };
       if (args.importer.includes('/node_modules/')) return undefined;
       return BUNDLED.some((re) => re.test(args.path)) ? undefined : { external: true };
     });
@@ -90,6 +95,23 @@ const farmsKit = {
   },
 };
 
+/**
+ * In an ES bundle __dirname and __filename do not exist: a bundled file that reads them would throw only
+ * when that line runs. The build fails instead, naming the file, so it joins FROM_NODE_MODULES.
+ */
+const noModulePaths = {
+  name: 'no-module-paths',
+  setup(b) {
+    b.onLoad({ filter: /\/node_modules\/.*\.c?js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (/\b__(dirname|filename)\b/.test(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))) {
+        return { errors: [{ text: `${args.path} reads __dirname or __filename, which a bundle does not have: add its package to FROM_NODE_MODULES in scripts/build.mjs` }] };
+      }
+      return undefined;
+    });
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
@@ -106,5 +128,5 @@ await build({
   banner: { js: "import { createRequire as __backstopCreateRequire } from 'node:module'; const require = __backstopCreateRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
-  plugins: [farmsKit, externalPackages, dedupeSolana],
+  plugins: [farmsKit, externalPackages, dedupeSolana, noModulePaths],
 });

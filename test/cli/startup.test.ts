@@ -136,6 +136,17 @@ describe('the compiled CLI (scripts/build.mjs)', () => {
     expect(evaluated.code).toBe(0);
     expect(JSON.parse(evaluated.stdout).allowed).toBe(true);
   }, 60_000);
+
+  it('runs the whole demo (service, Telegram, store, co-signer, sandbox) from the bundle', async () => {
+    // What production runs is the bundle: a bundled package that reads __dirname or a missing re-export fails here, not in an incident.
+    const cwd = join(dir, 'demo-cwd');
+    mkdirSync(cwd);
+    const r = await node([join(out, 'dist', 'cli.js'), 'demo'], {}, cwd);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('demo complete');
+    expect(r.stdout).toMatch(/✅ destination-escrow/);
+    expect(r.stdout + r.stderr).not.toMatch(/ReferenceError|TypeError|is not a function|Failed to load bindings/);
+  }, 120_000);
 });
 
 describe('what a command loads', () => {
