@@ -96,6 +96,30 @@ const farmsKit = {
 };
 
 /**
+ * kit's WebSocket channel imports ws at load, and ws loads http, https, tls and zlib (~20 ms per CLI start)
+ * for RPC subscriptions backstop never opens. The channel gets ws on its first `new WebSocket`, from
+ * node_modules, with the readyState constants every WebSocket has (the WHATWG spec fixes them).
+ */
+const lazyWs = {
+  name: 'lazy-ws',
+  setup(b) {
+    b.onResolve({ filter: /^ws$/ }, (args) => (args.importer.includes('/@solana/rpc-subscriptions-channel-websocket/') ? { path: 'ws', namespace: 'lazy-ws' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-ws' }, () => ({
+      contents: [
+        "import { createRequire } from 'node:module';",
+        'let ws;',
+        'export default class WebSocket {',
+        '  static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;',
+        "  constructor(...args) { ws ??= createRequire(import.meta.url)('ws'); return new ws(...args); }",
+        '}',
+      ].join('\n'),
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * In an ES bundle __dirname and __filename do not exist: a bundled file that reads them would throw only
  * when that line runs. The build fails instead, naming the file, so it joins FROM_NODE_MODULES.
  */
@@ -128,5 +152,5 @@ await build({
   banner: { js: "import { createRequire as __backstopCreateRequire } from 'node:module'; const require = __backstopCreateRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
-  plugins: [farmsKit, externalPackages, dedupeSolana, noModulePaths],
+  plugins: [farmsKit, lazyWs, externalPackages, dedupeSolana, noModulePaths],
 });
