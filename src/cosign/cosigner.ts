@@ -12,6 +12,7 @@ import { ChainUnavailable } from '../chain/errors.ts';
 import { proposalPdaOf } from '../chain/pda.ts';
 import { readAccount } from '../chain/types.ts';
 import type { Decision } from '../policy/decision.ts';
+import type { DecisionSummary } from '../policy/summary.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
 import type { IntentKind, IntentRecord, ProposalRecord, Store } from '../store/types.ts';
 import type { ApprovalStatus, CoSigner, Log, WorkflowChain } from '../workflow/ports.ts';
@@ -106,7 +107,7 @@ export class ChainCoSigner implements CoSigner {
   }
 
   /** Builds and signs the approval (with execution when allowed) and stores the intent; sends nothing. */
-  async prepareApproval({ row, policy, decision }: { row: ProposalRecord; policy: LoadedPolicy; decision: Decision }): Promise<IntentRecord> {
+  async prepareApproval({ row, policy, decision, summary }: { row: ProposalRecord; policy: LoadedPolicy; decision: Decision; summary: DecisionSummary }): Promise<IntentRecord> {
     const refuse = (reason: string) => new CosignRefused(row.id, reason);
     const p = policy.policy;
     if (p.insurancePool.multisig !== row.multisig) throw refuse(`the policy ${policy.file} does not cover multisig ${row.multisig}`);
@@ -145,7 +146,7 @@ export class ChainCoSigner implements CoSigner {
     const { blockhash, lastValidBlockHeight } = await this.chain.getLatestBlockhash();
     const tx = compileV0({ instructions: ixs, payer: this.feePayer, blockhash, lookupTables: tables });
     // Approve-only changes no balance; approve+execute is simulated unsigned before anything is signed.
-    if (execute) await this.simulateBeforeSigning({ row, decision, read, tx, tables });
+    if (execute) await this.simulateBeforeSigning({ row, decision, summary, read, tx, tables });
     const signed = await signCompiled(tx, { payer: this.feePayer, signers: [this.signer] });
     const kind: IntentKind = execute ? 'approve-execute' : 'approve';
     // Best effort: the balances let the escrow receipt be checked after execution.
@@ -163,14 +164,14 @@ export class ChainCoSigner implements CoSigner {
    * `SimulationRefused` unless the deltas are exactly what the decision promised. In
    * `skip-recorded-mode` it audits the skip and returns.
    */
-  private async simulateBeforeSigning(o: { row: ProposalRecord; decision: Decision; read: ProposalForSigning; tx: VersionedTransaction; tables: AddressLookupTableAccount[] }): Promise<void> {
+  private async simulateBeforeSigning(o: { row: ProposalRecord; decision: Decision; summary: DecisionSummary; read: ProposalForSigning; tx: VersionedTransaction; tables: AddressLookupTableAccount[] }): Promise<void> {
     const ctx = { proposal: o.row.id, decision: o.decision.id };
     if (this.simulation === 'skip-recorded-mode') {
       await this.store.appendAudit('simulation', { ...ctx, outcome: 'skipped (recorded mode)' });
       this.log.info(ctx, 'simulation: skipped (recorded mode: the programs cannot execute here)');
       return;
     }
-    const expected = expectationFromDecision(o.decision, o.read.decoded, { feePayer: this.feePayer.address, maxFee: feeOf(o.tx) });
+    const expected = expectationFromDecision(o.decision, o.summary, o.read.decoded, { feePayer: this.feePayer.address, maxFee: feeOf(o.tx) });
     const refused = (failure: SimulationFailure, problems: string[]) => ({ ok: false, failure, problems, payload: { outcome: 'refused', failure, problems } }) as const;
     const outcome = expected.ok
       ? await simulateUnsigned({ chain: this.chain, transaction: o.tx, lookupTables: o.tables, expectation: expected.expectation }).catch((err: Error) =>

@@ -13,6 +13,7 @@ import { associatedTokenAddressOf } from '../chain/pda.ts';
 import type { DecodedProposal } from '../chain/proposal.ts';
 import type { AccountData } from '../chain/types.ts';
 import type { Decision } from '../policy/decision.ts';
+import type { DecisionSummary } from '../policy/summary.ts';
 import type { JsonInput } from '../store/types.ts';
 import type { WorkflowChain } from '../workflow/ports.ts';
 import type { SimulationFailure } from './errors.ts';
@@ -88,33 +89,31 @@ function tokenView(a: AccountData | null): TokenView | null {
 const viewJson = (t: TokenView | null): JsonInput =>
   t && { mint: t.mint, owner: t.owner, amount: t.amount, delegate: t.delegate, delegatedAmount: t.delegatedAmount, closeAuthority: t.closeAuthority, state: t.state };
 
-/** X, the escrow and the farm vault from the decision's rule facts and the decoded message; problems when they are not stated. */
+/** X, the escrow and the farm vault from the allowed decision's summary and the decoded message; problems when they are not stated. */
 export function expectationFromDecision(
   decision: Decision,
+  summary: DecisionSummary,
   decoded: DecodedProposal,
   o: { feePayer: Address; maxFee: bigint },
 ): { ok: true; expectation: SimulationExpectation } | { ok: false; problems: string[] } {
   const problems: string[] = [];
-  const escrowRule = decision.rules.find((r) => r.id === 'destination-escrow');
-  const farmRule = decision.rules.find((r) => r.id === 'farm-binding');
-  const destination = escrowRule?.facts['destination'];
-  const farmTransfer = escrowRule?.facts['farmTransfer'];
-  if (escrowRule?.outcome !== 'pass' || typeof destination !== 'string') problems.push('the decision has no passing destination-escrow result naming the escrow');
-  if (typeof farmTransfer !== 'string' || !/^[0-9]+$/.test(farmTransfer) || BigInt(farmTransfer) <= 0n) problems.push('the decision does not state a positive farm transfer (destination-escrow farmTransfer)');
-  if (farmRule?.outcome !== 'pass' || typeof farmRule.facts['farm'] !== 'string') problems.push('the decision has no passing farm-binding result naming the farm');
-  const farm = farmRule?.facts['farm'];
+  const { destination, farmTransfer, farm } = summary;
+  if (!decision.allowed) problems.push(`the decision ${decision.id} does not allow the withdrawal`);
+  if (destination === null || summary.escrowName === null) problems.push('the decision names no registered escrow the transfer pays');
+  if (farmTransfer === null || farmTransfer <= 0n) problems.push('the decision does not state a positive farm transfer');
+  if (farm === null) problems.push('the decision names no farm the withdrawal takes from');
   const withdrawals = (decoded.message?.instructions ?? []).filter((ix) => ix.kind === 'farms-withdraw-from-farm-vault');
   const vaults = new Set(withdrawals.map((w) => (w.kind === 'farms-withdraw-from-farm-vault' ? w.farmVault : null)));
   if (withdrawals.length === 0 || vaults.size !== 1) problems.push(`the message has ${withdrawals.length === 0 ? 'no withdraw_from_farm_vault' : 'withdrawals from several farm vaults'}`);
   if (withdrawals.some((w) => w.kind === 'farms-withdraw-from-farm-vault' && w.farmState !== farm)) problems.push(`the message withdraws from another farm than the decision's ${String(farm)}`);
   const paid = new Set((decoded.message?.instructions ?? []).flatMap((ix) => (ix.kind === 'token-transfer' || ix.kind === 'token-transfer-checked' ? [ix.destination] : [])));
-  if (typeof destination === 'string' && !paid.has(destination as Address)) problems.push(`the message does not transfer to the decision's escrow ${destination}`);
+  if (destination !== null && !paid.has(destination)) problems.push(`the message does not transfer to the decision's escrow ${destination}`);
   if (!decoded.vaultPda) problems.push('the proposal names no vault PDA');
   const [farmVault] = [...vaults];
-  if (problems.length > 0 || !farmVault || !decoded.vaultPda) return { ok: false, problems };
+  if (problems.length > 0 || !farmVault || !decoded.vaultPda || destination === null || farmTransfer === null) return { ok: false, problems };
   return {
     ok: true,
-    expectation: { escrow: destination as Address, farmVault, amount: BigInt(farmTransfer as string), vaultPda: decoded.vaultPda, feePayer: o.feePayer, maxFee: o.maxFee },
+    expectation: { escrow: destination, farmVault, amount: farmTransfer, vaultPda: decoded.vaultPda, feePayer: o.feePayer, maxFee: o.maxFee },
   };
 }
 

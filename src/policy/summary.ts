@@ -25,6 +25,8 @@ export interface DecisionSummary {
   /** Where the token transfer pays, and the registered escrow it names (null: not an escrow). */
   readonly destination: Address | null;
   readonly escrowName: string | null;
+  /** The farm the withdrawal takes from (null: no withdrawal). */
+  readonly farm: Address | null;
 }
 
 /** The summary of a rule context. Pure. */
@@ -45,13 +47,14 @@ export function summarize(ctx: RuleContext): DecisionSummary {
     lossEventIds: ctx.losses.events.map((e) => e.id),
     destination,
     escrowName: destination === null ? null : (ctx.policy.escrows.find((e) => e.address === destination)?.name ?? null),
+    farm: ctx.withdrawals.length > 0 ? ctx.farmAddress : null,
   };
 }
 
 /** The summary of a decision that could not build its context: nothing known. */
 export const EMPTY_SUMMARY: DecisionSummary = {
   amount: null, value: null, farmTransfer: null, drainsPool: null, underlyingDecimals: null, sharesDecimals: null,
-  remainingLoss: 0n, lossEventIds: [], destination: null, escrowName: null,
+  remainingLoss: 0n, lossEventIds: [], destination: null, escrowName: null, farm: null,
 };
 
 type SummaryJson = { readonly [K in keyof DecisionSummary]: DecisionSummary[K] extends bigint | null ? string | null : DecisionSummary[K] extends bigint ? string : DecisionSummary[K] };
@@ -82,5 +85,6 @@ export function summaryFromJson(raw: unknown): DecisionSummary | null {
     lossEventIds: r['lossEventIds'].filter((x): x is string => typeof x === 'string'),
     destination: str(r['destination']) as Address | null,
     escrowName: str(r['escrowName']),
+    farm: str(r['farm']) as Address | null,
   };
 }

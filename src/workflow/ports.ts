@@ -9,6 +9,7 @@ import type { SignaturesForAddressResult, SimulationResult, TransactionJsonResul
 import type { AccountSource } from '../chain/types.ts';
 import type { Log } from '../log.ts';
 import type { Decision } from '../policy/decision.ts';
+import type { DecisionSummary } from '../policy/summary.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
 import type { IntentRecord, ProposalRecord } from '../store/types.ts';
 
@@ -59,7 +60,7 @@ export interface CoSigner {
   /** The co-signer's public key. */
   readonly address: Address;
   /** Builds and signs the approval (with execution when the policy says so) and stores the intent. */
-  prepareApproval(input: { row: ProposalRecord; policy: LoadedPolicy; decision: Decision }): Promise<IntentRecord>;
+  prepareApproval(input: { row: ProposalRecord; policy: LoadedPolicy; decision: Decision; summary: DecisionSummary }): Promise<IntentRecord>;
   /** Sends (or resends) a stored intent's exact bytes; never signs anything new. */
   send(intent: IntentRecord): Promise<void>;
   /** Where the proposal's latest approval intent stands on-chain. */

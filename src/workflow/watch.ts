@@ -9,6 +9,7 @@ import { proposalPdaOf } from '../chain/pda.ts';
 import { readAccount, type Read } from '../chain/types.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
+import type { DecisionSummary } from '../policy/summary.ts';
 import { buildSnapshot } from '../policy/snapshot.ts';
 import { AuditChainBroken } from '../store/errors.ts';
 import type { IntentRecord, ProposalRecord } from '../store/types.ts';
@@ -131,7 +132,7 @@ async function followProposal(wf: Workflow, row: ProposalRecord, proposal: Read<
 
 /** What the chain and the signed log say just before the co-signer signs (one check for first signing and re-signing). */
 type SigningCheck =
-  | { readonly kind: 'go'; readonly decision: Decision }
+  | { readonly kind: 'go'; readonly decision: Decision; readonly summary: DecisionSummary }
   /** An `unknown` and no `fail`: try again next poll. */
   | { readonly kind: 'wait' }
   /** A rule fails, or the re-valued withdrawal no longer fits the ledger. */
@@ -172,7 +173,7 @@ async function checkBeforeSigning(wf: Workflow, lock: ProposalLock, row: Proposa
 
   const refused = await lock.reserve(row, loaded, summary, now);
   if (refused !== null) return { kind: 'deny', decision, reason: `the withdrawal, valued again at signing, no longer fits: ${refused}` };
-  return { kind: 'go', decision };
+  return { kind: 'go', decision, summary };
 }
 
 /** Says once per proposal and reason (not every poll) why signing is refused: in the chat and the audit log. */
@@ -184,9 +185,9 @@ async function refuseSigning(wf: Workflow, row: ProposalRecord, loaded: LoadedPo
 }
 
 /** Signs and stores the intent; a co-signer refusal (e.g. the pre-sign simulation) is said once and signs nothing. */
-async function prepareOrRefuse(wf: Workflow, row: ProposalRecord, loaded: LoadedPolicy, decision: Decision): Promise<IntentRecord | null> {
+async function prepareOrRefuse(wf: Workflow, row: ProposalRecord, loaded: LoadedPolicy, check: { decision: Decision; summary: DecisionSummary }): Promise<IntentRecord | null> {
   try {
-    return await wf.cosigner.prepareApproval({ row, policy: loaded, decision });
+    return await wf.cosigner.prepareApproval({ row, policy: loaded, decision: check.decision, summary: check.summary });
   } catch (err) {
     if (!(err instanceof SigningRefused)) throw err;
     await refuseSigning(wf, row, loaded, err.reason);
@@ -240,7 +241,7 @@ export async function signingStep(wf: Workflow, row: ProposalRecord, onChain: Pr
       await wf.cosigner.send(stored);
       return;
     }
-    const intent = await prepareOrRefuse(wf, current, loaded, decision);
+    const intent = await prepareOrRefuse(wf, current, loaded, check);
     if (!intent) return;
     const next = await lock.transition(current, 'signing', 'chain', { decision: decision.id, intent: intent.signature, kind: intent.kind });
     await wf.anchor?.publish(`${current.id} signing`);
@@ -324,7 +325,7 @@ async function resign(wf: Workflow, lock: ProposalLock, current: ProposalRecord)
     case 'go':
       break;
   }
-  const intent = await prepareOrRefuse(wf, current, loaded, check.decision);
+  const intent = await prepareOrRefuse(wf, current, loaded, check);
   if (!intent) return;
   await wf.anchor?.publish(`${current.id} signing again`);
   await wf.cosigner.send(intent);

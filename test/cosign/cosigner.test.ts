@@ -161,8 +161,8 @@ describe('co-sign last: without execution', () => {
     const own = new ChainCoSigner({ chain: w.chain, store: w.store, signer: COSIGNER, log: new MemoryLog(), simulation: 'skip-recorded-mode' });
     const rowId = await approvedProposal(w);
     const row = (await w.store.getProposalByRowId(rowId))!;
-    const decision = (await w.store.latestDecision(rowId))!.decision;
-    const intent = await own.prepareApproval({ row, policy: loadedPolicy(), decision });
+    const { decision, summary } = (await w.store.latestDecision(rowId))!;
+    const intent = await own.prepareApproval({ row, policy: loadedPolicy(), decision, summary: summary! });
     expect(decodeSent(intent.transaction).signers).toEqual([SANDBOX.cosigner]);
     expect(harness.recordedTransactions()).toHaveLength(0); // prepare never sends
   });
@@ -234,18 +234,18 @@ describe('nothing is signed', () => {
   it('when the decision handed to the co-signer is not the approved one (digest or revision)', async () => {
     const rowId = await approvedProposal(w);
     const row = (await w.store.getProposalByRowId(rowId))!;
-    const decision = (await w.store.latestDecision(rowId))!.decision;
-    await expect(w.cosigner.prepareApproval({ row, policy: loadedPolicy(), decision: { ...decision, digest: 'ff'.repeat(32) } })).rejects.toBeInstanceOf(CosignRefused);
-    await expect(w.cosigner.prepareApproval({ row, policy: loadedPolicy(), decision: { ...decision, policyRevision: 'ee'.repeat(32) } })).rejects.toBeInstanceOf(CosignRefused);
+    const { decision, summary } = (await w.store.latestDecision(rowId))!;
+    await expect(w.cosigner.prepareApproval({ row, policy: loadedPolicy(), decision: { ...decision, digest: 'ff'.repeat(32) }, summary: summary! })).rejects.toBeInstanceOf(CosignRefused);
+    await expect(w.cosigner.prepareApproval({ row, policy: loadedPolicy(), decision: { ...decision, policyRevision: 'ee'.repeat(32) }, summary: summary! })).rejects.toBeInstanceOf(CosignRefused);
     await nothingSigned();
   });
 
   it('when the co-signer already voted on-chain', async () => {
     const rowId = await approvedProposal(w);
     const row = (await w.store.getProposalByRowId(rowId))!;
-    const decision = (await w.store.latestDecision(rowId))!.decision;
+    const { decision, summary } = (await w.store.latestDecision(rowId))!;
     harness.setAccount(proposalAccount({ index: 1n, approved: [SANDBOX.curator, SANDBOX.cosigner] }));
-    await expect(w.cosigner.prepareApproval({ row, policy: loadedPolicy(), decision })).rejects.toThrow(/already approved/);
+    await expect(w.cosigner.prepareApproval({ row, policy: loadedPolicy(), decision, summary: summary! })).rejects.toThrow(/already approved/);
     await nothingSigned();
   });
 });

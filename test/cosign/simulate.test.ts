@@ -348,19 +348,37 @@ describe('the co-signer in required mode (recorded harness: the Squads program c
     const row = (await w.store.getProposalByRowId(rowId))!;
     const stored = (await w.store.latestDecision(rowId))!;
     edit(stored);
-    return w.cosigner.prepareApproval({ row, policy: loadedPolicy(), decision: stored.decision });
+    return w.cosigner.prepareApproval({ row, policy: loadedPolicy(), decision: stored.decision, summary: stored.summary! });
   };
 
   it('the sandbox decision states what to expect: its escrow, farm vault and the farm transfer', async () => {
     await setup();
     const rowId = await approvedProposal(w);
-    const decision = (await w.store.latestDecision(rowId))!.decision;
+    const { decision, summary } = (await w.store.latestDecision(rowId))!;
     const decoded = await decodeProposal(w.chain, SANDBOX.multisig, 1n);
-    const e = expectationFromDecision(decision, decoded, { feePayer: FEE_PAYER.address, maxFee: FEE });
+    const e = expectationFromDecision(decision, summary!, decoded, { feePayer: FEE_PAYER.address, maxFee: FEE });
     const state = decodeFarmState(harness.getAccount(SANDBOX.farm)!);
     const farm = farmTransfer(PENDING_AMOUNT, state.totalStakedAmount, state.totalPendingAmount).transfer;
     expect(farm).toBeGreaterThan(0n);
     expect(e).toEqual({ ok: true, expectation: { escrow: SANDBOX.escrow, farmVault: SANDBOX.farmVault, amount: farm, vaultPda: SANDBOX.vaultPda, feePayer: FEE_PAYER.address, maxFee: FEE } });
+  });
+
+  it('expects nothing from a decision that is not allowed or whose summary does not name the escrow, the farm or a farm transfer', async () => {
+    await setup();
+    const rowId = await approvedProposal(w);
+    const stored = (await w.store.latestDecision(rowId))!;
+    const summary = stored.summary!;
+    // The stored summary is the one the decision was made on, read back from the database.
+    expect(summary).toMatchObject({ destination: SANDBOX.escrow, farm: SANDBOX.farm, escrowName: expect.any(String) });
+    const decoded = await decodeProposal(w.chain, SANDBOX.multisig, 1n);
+    const expect_ = (d: typeof stored.decision, s: typeof summary) => expectationFromDecision(d, s, decoded, { feePayer: FEE_PAYER.address, maxFee: FEE });
+    const problems = (r: ReturnType<typeof expect_>) => (r.ok ? [] : r.problems.join('; '));
+    expect(problems(expect_({ ...stored.decision, allowed: false }, summary))).toMatch(/does not allow/);
+    expect(problems(expect_(stored.decision, { ...summary, escrowName: null }))).toMatch(/no registered escrow/);
+    expect(problems(expect_(stored.decision, { ...summary, farmTransfer: 0n }))).toMatch(/positive farm transfer/);
+    expect(problems(expect_(stored.decision, { ...summary, farm: null }))).toMatch(/names no farm/);
+    expect(problems(expect_(stored.decision, { ...summary, farm: SANDBOX.outsider }))).toMatch(/another farm/);
+    expect(problems(expect_(stored.decision, { ...summary, destination: SANDBOX.outsider }))).toMatch(/does not transfer to the decision's escrow/);
   });
 
   it('never hands a signature to the RPC, and a failing simulation signs and stores nothing', async () => {
@@ -399,8 +417,7 @@ describe('the co-signer in required mode (recorded harness: the Squads program c
     await setup();
     const rowId = await approvedProposal(w);
     const err = await prepare(rowId, (d) => {
-      const rule = d!.decision.rules.find((r) => r.id === 'destination-escrow')!;
-      delete (rule.facts as Record<string, unknown>)['farmTransfer'];
+      Object.assign(d!, { summary: { ...d!.summary!, farmTransfer: null } });
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SimulationRefused);
     expect((err as SimulationRefused).failure).toBe('decision');
@@ -422,8 +439,8 @@ describe('the co-signer in required mode (recorded harness: the Squads program c
     await setup({ policy: loadedPolicy((t) => t.replace('execute: true ', 'execute: false')) });
     const rowId = await approvedProposal(w);
     const row = (await w.store.getProposalByRowId(rowId))!;
-    const decision = (await w.store.latestDecision(rowId))!.decision;
-    const intent = await w.cosigner.prepareApproval({ row, policy: loadedPolicy((t) => t.replace('execute: true ', 'execute: false')), decision });
+    const { decision, summary } = (await w.store.latestDecision(rowId))!;
+    const intent = await w.cosigner.prepareApproval({ row, policy: loadedPolicy((t) => t.replace('execute: true ', 'execute: false')), decision, summary: summary! });
     expect(intent.kind).toBe('approve');
     expect(harness.requestCount.get('simulateTransaction') ?? 0).toBe(0);
     expect(await simulationEntries()).toEqual([]);

@@ -206,8 +206,8 @@ describe('workflow: chain and policy changes', () => {
     const row = await wf.registerProposal({ multisig: SANDBOX.multisig, transactionIndex: 1n });
     for (const id of [1001, 2001, 2002]) await press(row.rowId, 'approve', id);
     const approved = (await store.getProposal(row.id))!;
-    const decision = (await store.latestDecision(row.rowId))!.decision;
-    await cosigner.prepareApproval({ row: approved, policy: wf.policyFor(approved)!, decision }); // stored, then the "crash"
+    const { decision, summary } = (await store.latestDecision(row.rowId))!;
+    await cosigner.prepareApproval({ row: approved, policy: wf.policyFor(approved)!, decision, summary: summary! }); // stored, then the "crash"
     harness.setAccount(escrowAccount({ state: 'frozen' })); // meanwhile the escrow was frozen
     await pollOnce(wf);
     expect((await store.getProposal(row.id))!.state).toBe('denied');
