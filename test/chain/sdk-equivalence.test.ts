@@ -50,6 +50,7 @@ import {
 } from '../../src/sandbox/fixtures/squads.ts';
 import { lookupTableAccount } from '../../src/sandbox/fixtures/lookup-table.ts';
 import { toWeb3LookupTable } from '../../src/sandbox/fixtures/lookup-table.ts';
+import { accountOf, MAINNET_ENTRIES } from './accounts/mainnet.ts';
 
 const { accounts, utils } = multisig;
 const a = (k: PublicKey): Address => k.toBase58() as Address;
@@ -246,6 +247,23 @@ describe('Squads accounts: IDL codecs against the SDK', () => {
     expect(tried).toBeGreaterThan(400);
     // Mutations of values (keys, amounts, indexes) still read: the comparison above ran on most of them.
     expect(refused).toBeLessThan(tried);
+  });
+});
+
+describe('real Squads accounts (mainnet-accounts.json): IDL codecs against the SDK', () => {
+  const squads = MAINNET_ENTRIES.filter((e) => e.label.startsWith('Squads '));
+  it.each(squads.map((e) => [e.label, e] as const))('%s reads as the SDK reads it', (label, e) => {
+    const a = accountOf(e);
+    const [ours, theirs] = label.startsWith('Squads Multisig')
+      ? [decodeMultisig, sdkMultisig]
+      : label.startsWith('Squads Proposal')
+        ? [decodeProposalAccount, sdkProposal]
+        : [decodeTransactionAccount, sdkTransaction];
+    expect(agree(() => ours(a), () => theirs(a), label)).toBe(0);
+  });
+
+  it('covers every kind of Squads account in the file', () => {
+    expect(squads.length).toBeGreaterThanOrEqual(10);
   });
 });
 

@@ -4,19 +4,20 @@ import { isAddress, type Address } from '@solana/kit';
 import type { AccountData } from '../../../src/chain/types.ts';
 import { marker } from './bytes.ts';
 
-interface Entry {
+export interface MainnetEntry {
   readonly label: string;
   readonly address: string;
   readonly owner: string;
   readonly data: string;
+  /** Where the bytes were copied from: `owner/repo@commit:path`. */
+  readonly source: string;
 }
 
-const entries: readonly Entry[] = JSON.parse(readFileSync(new URL('./mainnet-accounts.json', import.meta.url), 'utf8')).accounts;
+/** Every entry of mainnet-accounts.json, in file order. */
+export const MAINNET_ENTRIES: readonly MainnetEntry[] = JSON.parse(readFileSync(new URL('./mainnet-accounts.json', import.meta.url), 'utf8')).accounts;
 
-/** The account whose label starts with `label`; an entry without a published address gets a marker key. */
-export function mainnetAccount(label: string): AccountData {
-  const e = entries.find((x) => x.label.startsWith(label));
-  if (!e) throw new Error(`no mainnet fixture labelled ${label}`);
+/** An entry as an account; an entry without a published address gets a marker key. */
+export function accountOf(e: MainnetEntry): AccountData {
   return {
     address: isAddress(e.address) ? e.address : marker(250),
     owner: e.owner as Address,
@@ -24,6 +25,13 @@ export function mainnetAccount(label: string): AccountData {
     data: new Uint8Array(Buffer.from(e.data, 'base64')),
     executable: false,
   };
+}
+
+/** The first account whose label starts with `label` (and, given `from`, whose source starts with it: some labels repeat). */
+export function mainnetAccount(label: string, from?: string): AccountData {
+  const e = MAINNET_ENTRIES.find((x) => x.label.startsWith(label) && (from === undefined || x.source.startsWith(from)));
+  if (!e) throw new Error(`no mainnet fixture labelled ${label}${from ? ` from ${from}` : ''}`);
+  return accountOf(e);
 }
 
 /** The same account with `extra` bytes appended (a program that grew the account) or, if negative, cut off. */

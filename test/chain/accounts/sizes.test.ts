@@ -29,7 +29,7 @@ function expectRefused(decode: () => unknown, size: number, expected: number, al
 }
 
 describe('klend Reserve (mainnet SOL reserve)', () => {
-  const reserve = mainnetAccount('klend Reserve (SOL, main market)');
+  const reserve = mainnetAccount('klend Reserve (SOL, main market)', 'keel-fi/');
 
   it('is the 8,624-byte layout and decodes', () => {
     expect(reserve.owner).toBe(KLEND_PROGRAM_ADDRESS);
@@ -50,7 +50,7 @@ describe('klend Reserve (mainnet SOL reserve)', () => {
 });
 
 describe('Farms FarmState (mainnet reserve collateral farm)', () => {
-  const farm = mainnetAccount('Farms FarmState');
+  const farm = mainnetAccount('Farms FarmState', 'keel-fi/');
 
   it('is the 8,336-byte layout and decodes', () => {
     expect(farm.owner).toBe(FARMS_PROGRAM_ADDRESS);
@@ -70,7 +70,7 @@ describe('Farms FarmState (mainnet reserve collateral farm)', () => {
 });
 
 describe('Farms UserState (mainnet)', () => {
-  const user = mainnetAccount('Farms UserState');
+  const user = mainnetAccount('Farms UserState', 'keel-fi/');
 
   it('is the 920-byte layout and decodes', () => {
     expect(user.owner).toBe(FARMS_PROGRAM_ADDRESS);
