@@ -174,12 +174,15 @@ export class SignedPipeline {
       // The answer's audit entry and replay record are not durable, so the answer is not given (docs/api.md: 503).
       d.log.warn({ requestId, source: caller?.source, status, err: (err as Error).name }, 'could not record a final answer in the audit log; answered 503');
       failure = new HttpError(503, 'store-unavailable', 'the database is unavailable; retry later', undefined, RETRY_AFTER_SECONDS);
+      status = failure.status;
+      text = jsonText(errorBody(failure));
     } finally {
       if (signatureClaimed && caller) this.inFlightSignatures.delete(caller.signature);
       if (claimedKey && caller) d.idempotency.release(caller.source, claimedKey.key);
     }
-    if (failure) sendError(res, failure);
-    else sendJsonText(res, status, text);
+    // As sendError, with the text already serialised above.
+    if (failure?.retryAfter !== undefined) res.set('Retry-After', String(failure.retryAfter));
+    sendJsonText(res, status, text);
   }
 
   /** One audit entry and one replay record per final answer (throws when they cannot be written); the idempotency record when keyed. */
