@@ -72,7 +72,6 @@ export function loadKey(location: string, options: KeyOptions = {}, variable = '
     publicKey: keypair.publicKey,
     publicKeyBytes: keypair.publicKeyBytes,
     sign: (message) => keypair.sign(message),
-    signAsync: (message) => keypair.signAsync(message),
     signMessage: signer.signMessage,
     close: () => undefined,
     toJSON: () => ({ address: keypair.publicKey }),

@@ -45,8 +45,6 @@ export interface AuditHead {
 export interface AuditSigner {
   readonly publicKeyBytes: Uint8Array;
   sign(message: Uint8Array): Uint8Array;
-  /** The same signature computed off the event loop (node:crypto's thread pool), when the signer can. */
-  signAsync?(message: Uint8Array): Promise<Uint8Array>;
 }
 
 /** Converts bigints and Dates to strings, Uint8Arrays to base64, drops undefined: plain JSON for hashing. */
@@ -91,12 +89,6 @@ export function nextAuditEntry(input: { prev: { seq: number; hash: string } | nu
 /** The hex signature of an entry: the audit key over the raw 32 bytes of its hash. */
 export function signAuditHash(hash: string, signer: AuditSigner): string {
   return Buffer.from(signer.sign(Buffer.from(hash, 'hex'))).toString('hex');
-}
-
-/** `signAuditHash` off the event loop when the signer can (same bytes: ed25519 is deterministic). */
-export async function signAuditHashAsync(hash: string, signer: AuditSigner): Promise<string> {
-  if (signer.signAsync === undefined) return signAuditHash(hash, signer);
-  return Buffer.from(await signer.signAsync(Buffer.from(hash, 'hex'))).toString('hex');
 }
 
 /** Builds and signs the entry that follows `prev` (null for the first). */

@@ -4,7 +4,7 @@
  * the head file and the anchor are written after the commit. Without an audit key nothing is written.
  */
 import { advanceAnchorAsync } from './anchor.ts';
-import { nextAuditEntry, signAuditHash, signAuditHashAsync, toJsonValue, writeAuditHeadAsync, type AuditEntry, type AuditSigner, type JsonInput, type UnsignedAuditEntry } from './audit.ts';
+import { nextAuditEntry, signAuditHash, toJsonValue, writeAuditHeadAsync, type AuditEntry, type AuditSigner, type JsonInput } from './audit.ts';
 import type { LockName, SqlConn, SqlEngine } from './engine.ts';
 import { ReadOnlyStore } from './errors.ts';
 import { num } from './rows.ts';
@@ -88,12 +88,11 @@ export class AuditedWriter {
 
   /**
    * As `mutate` (no locks), but group-committed: the mutations queued while a batch commits share the
-   * next transaction, each in a savepoint with its entry chained in queue order, so many requests
-   * pay for one commit; the entries are signed together, off the event loop, and written before the
-   * commit. Each resolves once its batch is committed (durable); the head file and the anchor
-   * follow, coalesced (`headsWritten`). When the batch fails (its commit, or signing or writing an
-   * entry), every mutation in it is rejected and none of them is written; one that fails on its own
-   * (its statements, or its payload has no JSON form) is rolled back to its savepoint and rejected alone.
+   * next transaction, each in a savepoint with its entry appended in queue order, so many requests
+   * pay for one commit. Each resolves once its batch is committed (durable); the head file and the
+   * anchor follow, coalesced (`headsWritten`). When the batch fails, every mutation in it is
+   * rejected and none of them is written; one that fails on its own is rolled back to its savepoint
+   * and rejected alone.
    */
   mutateGrouped<T>(fn: (tx: SqlConn) => Promise<{ value: T; audit: AuditedChange }>): Promise<T> {
     return this.enqueue(fn, false).then((r) => r.value as T);
@@ -141,29 +140,21 @@ export class AuditedWriter {
     try {
       await this.engine.transaction(async (tx) => {
         outcomes.length = 0;
-        const unsigned: { readonly outcome: { entry: AuditEntry | null }; readonly entry: UnsignedAuditEntry }[] = [];
-        let last: { seq: number; hash: string } | null = null;
+        let last: AuditEntry | null = null;
         for (const m of batch) {
           await tx.exec('SAVEPOINT grouped');
           try {
             const r = await m.fn(tx);
-            const entry: UnsignedAuditEntry | null = r.audit === null ? null : await this.next(tx, r.audit.type, r.audit.payload, last);
+            const entry: AuditEntry | null = r.audit === null ? null : await this.append(tx, signer, r.audit.type, r.audit.payload, last);
             await tx.exec('RELEASE SAVEPOINT grouped');
-            const outcome = { ok: true as const, value: r.value, entry: null as AuditEntry | null };
-            outcomes.push(outcome);
-            if (entry !== null) {
-              last = entry;
-              unsigned.push({ outcome, entry });
-            }
+            if (entry !== null) last = entry;
+            outcomes.push({ ok: true, value: r.value, entry });
           } catch (err) {
             await tx.exec('ROLLBACK TO SAVEPOINT grouped');
             await tx.exec('RELEASE SAVEPOINT grouped');
             outcomes.push({ ok: false, err });
           }
         }
-        // Each signature covers its own entry's hash only: they are computed at once, on the thread pool.
-        const signatures = await Promise.all(unsigned.map((u) => signAuditHashAsync(u.entry.hash, signer)));
-        for (const [i, u] of unsigned.entries()) u.outcome.entry = await this.insert(tx, u.entry, signatures[i]!);
       });
     } catch (err) {
       for (const m of batch) m.reject(err);
@@ -180,26 +171,17 @@ export class AuditedWriter {
     });
   }
 
-  /** Appends after the log's last entry. */
-  private async append(tx: SqlConn, signer: AuditSigner, type: string, payload: { readonly [key: string]: JsonInput }): Promise<AuditEntry> {
-    const entry = await this.next(tx, type, payload, null);
-    return this.insert(tx, entry, signAuditHash(entry.hash, signer));
-  }
-
-  /** The entry after the log's last one, or after `after` (the entry this transaction chained last, so already locked and read). */
-  private async next(tx: SqlConn, type: string, payload: { readonly [key: string]: JsonInput }, after: { seq: number; hash: string } | null): Promise<UnsignedAuditEntry> {
-    let prev = after;
+  /** Appends after the log's last entry, or after `after` (the entry this transaction appended last, so already locked and read). */
+  private async append(tx: SqlConn, signer: AuditSigner, type: string, payload: { readonly [key: string]: JsonInput }, after: AuditEntry | null = null): Promise<AuditEntry> {
+    let prev: { seq: number; hash: string } | null = after;
     if (prev === null) {
       await this.engine.lock(tx, 'audit');
       const [last] = await tx.all('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
       prev = last === undefined ? null : { seq: num(last.seq), hash: String(last.hash) };
     }
-    return nextAuditEntry({ prev, at: this.now(), type, payload: toJsonValue(payload) });
-  }
-
-  private async insert(tx: SqlConn, unsigned: UnsignedAuditEntry, signature: string): Promise<AuditEntry> {
-    const { payloadText, ...fields } = unsigned;
-    const entry: AuditEntry = { ...fields, signature };
+    // Signed here, synchronously: awaiting the thread pool would hold the connection (and every read queued behind it) longer.
+    const { payloadText, ...unsigned } = nextAuditEntry({ prev, at: this.now(), type, payload: toJsonValue(payload) });
+    const entry: AuditEntry = { ...unsigned, signature: signAuditHash(unsigned.hash, signer) };
     await tx.run('INSERT INTO audit_log (seq, at, type, payload, prev_hash, hash, signature) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
       entry.seq, entry.at, entry.type, payloadText, entry.prevHash, entry.hash, entry.signature,
     ]);

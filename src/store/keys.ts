@@ -48,11 +48,6 @@ export class Ed25519Keypair {
     return new Uint8Array(edSign(null, message, this.#privateKey));
   }
 
-  /** The same signature, computed on node:crypto's thread pool (the event loop keeps serving meanwhile). */
-  signAsync(message: Uint8Array): Promise<Uint8Array> {
-    return new Promise((resolve, reject) => edSign(null, message, this.#privateKey, (err, signature) => (err ? reject(err) : resolve(new Uint8Array(signature)))));
-  }
-
   /** The 64-byte Solana secret key (seed ‖ public key), e.g. for web3.js `Keypair.fromSecretKey`. Handle with care. */
   secretKeyBytes(): Uint8Array {
     return Uint8Array.from([...this.#seed, ...this.publicKeyBytes]);

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { auditExport, auditVerify } from '../../src/cli/audit.ts';
 import { canonicalize } from '../../src/policy/jcs.ts';
-import { auditEntryHash, GENESIS_PREV_HASH, makeAuditEntry, nextAuditEntry, readAuditHead, signAuditHashAsync, verifyAudit, writeAuditHead, type AuditEntry, type JsonValue } from '../../src/store/audit.ts';
+import { auditEntryHash, GENESIS_PREV_HASH, makeAuditEntry, nextAuditEntry, readAuditHead, verifyAudit, writeAuditHead, type AuditEntry, type JsonValue } from '../../src/store/audit.ts';
 import { Ed25519Keypair, KeyFileError, loadKeypairFile, writeKeypairFile } from '../../src/store/keys.ts';
 import { AUDIT_KEY, describeEngines, freshDatabase, open } from './helpers.ts';
 
@@ -48,13 +48,6 @@ describe('audit entry', () => {
     }
     // A type with no JSON form is refused as before (JCS refuses lone surrogates).
     expect(() => nextAuditEntry({ prev: null, at: new Date(), type: '\ud800', payload: {} })).toThrow(/lone surrogate/);
-  });
-
-  it('the signature computed off the event loop is the same bytes as the synchronous one', async () => {
-    const [e] = chain(1) as [AuditEntry];
-    expect(await signAuditHashAsync(e.hash, AUDIT_KEY)).toBe(e.signature);
-    // A signer without signAsync (an HSM) signs synchronously, the same way.
-    expect(await signAuditHashAsync(e.hash, { publicKeyBytes: AUDIT_KEY.publicKeyBytes, sign: (m) => AUDIT_KEY.sign(m) })).toBe(e.signature);
   });
 });
 

@@ -8,7 +8,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { readAuditHead } from '../../src/store/audit.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
-import { AUDIT_KEY, describeEngines, freshDatabase, open, type EngineName, type TestDb } from './helpers.ts';
+import { describeEngines, freshDatabase, open, type EngineName, type TestDb } from './helpers.ts';
 
 const opened: SqlStore[] = [];
 afterEach(async () => {
@@ -92,38 +92,6 @@ describeEngines('group-committed audit entries', (engine) => {
     const after = await store.verifiedAuditEntries();
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after).toHaveLength(before.length + 8);
-  });
-
-  it('a batch whose entries cannot be signed rejects every call in it and writes none of them', async () => {
-    db = await freshDatabase(engine);
-    let failing = false;
-    const signer = {
-      publicKeyBytes: AUDIT_KEY.publicKeyBytes,
-      sign: (m: Uint8Array) => AUDIT_KEY.sign(m),
-      signAsync: async (m: Uint8Array) => {
-        if (failing) throw new Error('the token is gone');
-        return AUDIT_KEY.sign(m);
-      },
-    };
-    const store = await track(openStore({ database: db.database, auditKey: signer, headFile: db.headFile }));
-    await store.appendAudit('note', { before: true });
-    const before = await store.verifiedAuditEntries();
-    failing = true;
-    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.rememberSignature(refusal(i))));
-    expect(results.map((r) => r.status)).toEqual(Array(5).fill('rejected'));
-    expect(await store.verifiedAuditEntries()).toEqual(before);
-    for (let i = 0; i < 5; i++) expect(await store.isSignatureRemembered(sig(i))).toBe(false);
-    failing = false;
-    expect(await Promise.all(Array.from({ length: 5 }, (_, i) => store.rememberSignature(refusal(i))))).toEqual(Array(5).fill('new'));
-    expect(await store.verifiedAuditEntries()).toHaveLength(before.length + 5);
-  });
-
-  it('a signer without signAsync (an HSM) signs the batch synchronously, the chain the same', async () => {
-    db = await freshDatabase(engine);
-    const store = await track(openStore({ database: db.database, auditKey: { publicKeyBytes: AUDIT_KEY.publicKeyBytes, sign: (m) => AUDIT_KEY.sign(m) }, headFile: db.headFile }));
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.rememberSignature(refusal(i))));
-    const entries = await store.verifiedAuditEntries();
-    expect(entries.map((e) => (e.payload as { signature: string }).signature)).toEqual(Array.from({ length: 20 }, (_, i) => sig(i)));
   });
 
   it('a call that fails on its own is rejected alone; the others in its batch are written', async () => {
