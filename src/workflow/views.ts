@@ -67,23 +67,10 @@ export interface Units {
   readonly shares: { readonly symbol: string; readonly decimals: number | null };
 }
 
-export interface ProposalView {
-  readonly rowId: number;
-  readonly id: string;
-  readonly multisig: Address;
-  readonly transactionIndex: bigint;
-  readonly vault: Address;
+/** The proposal's stored record (all but `updatedAt`) and everything a screen shows with it. */
+export interface ProposalView extends Omit<ProposalRecord, 'updatedAt'> {
   /** The policy's name for the vault; null when no policy covers the proposal any more. */
   readonly vaultName: string | null;
-  readonly state: ProposalState;
-  readonly epoch: number;
-  readonly digest: string | null;
-  readonly policyRevision: string | null;
-  readonly claim: string | null;
-  readonly lossEventId: string | null;
-  readonly mode: 'register' | 'create';
-  readonly receivedAt: Date;
-  readonly deadline: Date | null;
   /** The latest stored decision (docs/rules.md#the-decision shape), null before the first. */
   readonly decision: Decision | null;
   readonly rules: readonly RuleLine[];
@@ -234,22 +221,10 @@ export async function proposalView(src: ViewSources, row: ProposalRecord, now: D
   const lastTransition = transitions.at(-1) ?? null;
   const detail = detailOf(lastTransition?.detail);
   const rejectVote = row.state === 'rejected' ? votes.filter((v) => v.vote === 'reject').at(-1) : undefined;
+  const { updatedAt: _updatedAt, ...record } = row;
   return {
-    rowId: row.rowId,
-    id: row.id,
-    multisig: row.multisig,
-    transactionIndex: row.transactionIndex,
-    vault: row.vault,
+    ...record,
     vaultName: loaded?.policy.name ?? null,
-    state: row.state,
-    epoch: row.epoch,
-    digest: row.digest,
-    policyRevision: row.policyRevision,
-    claim: row.claim,
-    lossEventId: row.lossEventId,
-    mode: row.mode,
-    receivedAt: row.receivedAt,
-    deadline: row.deadline,
     decision,
     rules: decision?.rules.map(({ id, outcome, reason }) => ({ id, outcome, reason })) ?? [],
     verdict: decision ? verdictOf(decision) : null,
