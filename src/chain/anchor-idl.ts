@@ -124,7 +124,7 @@ export interface AnchorAccountCodec {
 
 const sha256Prefix = (text: string): Uint8Array => new Uint8Array(createHash('sha256').update(text).digest().subarray(0, 8));
 
-/** `multisigCreateV2` → `multisig_create_v2`: the Rust name Anchor hashes. */
+/** `multisigCreateV2` (or `WithdrawFromFarmVault`) → `multisig_create_v2`: the Rust name Anchor hashes and backstop shows. */
 export const snakeCase = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 /** Anchor's account discriminator of `name`. */

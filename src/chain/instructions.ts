@@ -37,6 +37,7 @@ import {
 } from '@solana-program/token';
 import { TokenInstruction } from '@solana/spl-token';
 import { SQUADS_INSTRUCTION_NAMES } from './accounts/squads.ts';
+import { snakeCase } from './anchor-idl.ts';
 import { errorText } from './errors.ts';
 import { PROGRAMS } from './programs.ts';
 import {
@@ -167,7 +168,6 @@ function decodeVariant(ix: RawInstruction): DecodedInstructionVariant {
 
 // ---- Shared ------------------------------------------------------------------------------------
 
-const snake = (pascalOrCamel: string): string => pascalOrCamel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 const camel = (pascal: string): string => pascal.charAt(0).toLowerCase() + pascal.slice(1);
 
 function roleOf(a: InstructionAccount): AccountRole {
@@ -199,7 +199,7 @@ function decodeFarms(ix: RawInstruction): DecodedInstructionVariant {
       tokenProgram: a.tokenProgram.address,
     };
   }
-  return { kind: 'farms-other', name: snake(FarmsInstruction[parsed.instructionType]) };
+  return { kind: 'farms-other', name: snakeCase(FarmsInstruction[parsed.instructionType]) };
 }
 
 // ---- SPL Token / Token-2022 --------------------------------------------------------------------

@@ -49,7 +49,8 @@ export function findProgramAddress(seeds: readonly Seed[], program: Address): re
   throw new Error(`no bump gives an off-curve address for these seeds under ${program}`);
 }
 
-const u64 = (n: bigint): Uint8Array => {
+/** A u64 seed, little-endian as programs write it. */
+export const u64Seed = (n: bigint): Uint8Array => {
   const b = Buffer.alloc(8);
   b.writeBigUInt64LE(n);
   return b;
@@ -57,11 +58,11 @@ const u64 = (n: bigint): Uint8Array => {
 
 /** The Squads transaction PDA of `index` (shared by Vault, Config and Batch transactions). */
 export const transactionPdaOf = (multisig: Address, index: bigint): Address =>
-  memo(`tx:${multisig}:${index}`, () => findProgramAddress([{ text: 'multisig' }, multisig, { text: 'transaction' }, u64(index)], PROGRAMS.squads)[0]);
+  memo(`tx:${multisig}:${index}`, () => findProgramAddress([{ text: 'multisig' }, multisig, { text: 'transaction' }, u64Seed(index)], PROGRAMS.squads)[0]);
 
 /** The Squads proposal PDA of `index`. */
 export const proposalPdaOf = (multisig: Address, index: bigint): Address =>
-  memo(`proposal:${multisig}:${index}`, () => findProgramAddress([{ text: 'multisig' }, multisig, { text: 'transaction' }, u64(index), { text: 'proposal' }], PROGRAMS.squads)[0]);
+  memo(`proposal:${multisig}:${index}`, () => findProgramAddress([{ text: 'multisig' }, multisig, { text: 'transaction' }, u64Seed(index), { text: 'proposal' }], PROGRAMS.squads)[0]);
 
 /** The Squads vault PDA `vaultIndex` of `multisig`. */
 export const vaultPdaOf = (multisig: Address, vaultIndex: number): Address =>

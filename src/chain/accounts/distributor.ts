@@ -7,7 +7,7 @@
 import type { Address } from '@solana/kit';
 import { anchorCodecs, type AnchorAccountCodec } from '../anchor-idl.ts';
 import { errorText, MalformedAccount } from '../errors.ts';
-import { findProgramAddress } from '../pda.ts';
+import { findProgramAddress, u64Seed } from '../pda.ts';
 import { PROGRAMS } from '../programs.ts';
 import type { AccountData } from '../types.ts';
 import { expectDiscriminator, expectMinLength, expectOwner } from './check.ts';
@@ -97,7 +97,5 @@ export function encodeMerkleDistributor(value: MerkleDistributor): Uint8Array {
 
 /** The MerkleDistributor PDA ["MerkleDistributor", base, mint, version u64 LE] of the distributor program. */
 export function merkleDistributorPda(base: Address, mint: Address, version: bigint): Address {
-  const v = Buffer.alloc(8);
-  v.writeBigUInt64LE(version);
-  return findProgramAddress([{ text: 'MerkleDistributor' }, base, mint, v], DISTRIBUTOR_PROGRAM_ADDRESS)[0];
+  return findProgramAddress([{ text: 'MerkleDistributor' }, base, mint, u64Seed(version)], DISTRIBUTOR_PROGRAM_ADDRESS)[0];
 }
