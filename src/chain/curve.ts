@@ -5,6 +5,7 @@
  * `PublicKey.isOnCurve` (a test compares them). PDAs are derived with it too (pda.ts).
  */
 import { getAddressEncoder, type Address } from '@solana/kit';
+import { base58Decode } from './base58.ts';
 
 const P = 2n ** 255n - 19n;
 
@@ -59,36 +60,14 @@ export function isOnCurveBytes(bytes: Uint8Array): boolean {
   return jacobi((u * v) % P, P) === 1;
 }
 
-const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-const DIGIT = new Int8Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
 const encoder = getAddressEncoder();
 const bytesCache = new Map<string, Uint8Array>();
 const MAX_CACHED = 250_000;
 
-/** Base58 to 32 bytes through one bigint (~3 µs, kit's codec ~20 µs); anything unusual goes through kit, which throws as it should. */
+/** Base58 to 32 bytes (base58.ts, ~3 µs; kit's codec ~20 µs); anything else goes through kit, which throws as it should. */
 function decodeAddress(a: string): Uint8Array {
-  let n = 0n;
-  let zeros = 0;
-  let leading = true;
-  for (let i = 0; i < a.length; i++) {
-    const c = a.charCodeAt(i);
-    const d = c < 128 ? DIGIT[c]! : -1;
-    if (d < 0) return new Uint8Array(encoder.encode(a as Address));
-    if (leading && d === 0) zeros++;
-    else leading = false;
-    n = n * 58n + BigInt(d);
-  }
-  const out = new Uint8Array(32);
-  for (let i = 31; i >= 0 && n > 0n; i--) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
-  }
-  let lead = 0;
-  while (lead < 32 && out[lead] === 0) lead++;
-  // Too long a number, or leading "1"s that are not its leading zero bytes: not a canonical 32-byte key.
-  if (n > 0n || zeros !== lead) return new Uint8Array(encoder.encode(a as Address));
-  return out;
+  const bytes = base58Decode(a);
+  return bytes !== null && bytes.length === 32 ? bytes : new Uint8Array(encoder.encode(a as Address));
 }
 
 /** An address's 32 bytes, decoded once (a plan needs each claimant's bytes several times). */
