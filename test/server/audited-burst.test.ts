@@ -19,7 +19,7 @@ afterAll(() => api.close());
 /** A signed refusal (an unknown vault: 404 after authentication), as bytes that can be sent again. */
 function unknownVault(i: number) {
   const body = lossBody({ vault: SANDBOX.outsider, note: `burst ${i}` });
-  const s = signRequest({ source: SANDBOX_SOURCE.id, key: SANDBOX_SOURCE.key, method: 'POST', path: '/v1/loss-events', body, timestamp: freshTimestamp() });
+  const s = signRequest({ source: SANDBOX_SOURCE.id, key: SANDBOX_SOURCE.key, method: 'POST', path: '/v1/loss-events', body, timestamp: freshTimestamp(SANDBOX_SOURCE.id, '/v1/loss-events', body) });
   return (requestId: string) => raw(api, { path: '/v1/loss-events', headers: { ...s.headers, 'content-type': 'application/json', 'x-request-id': requestId }, body: s.body });
 }
 

@@ -163,7 +163,8 @@ function fuzzedRequest(previous: Fuzzed[]): Fuzzed {
   const headersToo = rand();
   if (headersToo < 0.08) source = pick([...SOURCES, STRANGER]);
   const resigned = rand() < 0.65;
-  const signed = signRequest({ source: source.id, key: source.key, method: 'POST', path: base.path, body: resigned ? bodyBytes : Buffer.from(JSON.stringify(base.body)), timestamp: freshTimestamp() });
+  const signedBody = resigned ? bodyBytes : Buffer.from(JSON.stringify(base.body));
+  const signed = signRequest({ source: source.id, key: source.key, method: 'POST', path: base.path, body: signedBody, timestamp: freshTimestamp(source.id, base.path, signedBody) });
   const headers: Record<string, string> = { ...signed.headers, 'content-type': 'application/json' };
   if (headersToo < 0.2) {
     switch (int(8)) {

@@ -4,6 +4,7 @@
  * with the example policy and a second one (another vault, multisig and source), a real Workflow,
  * and the app listening on 127.0.0.1.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,15 +171,32 @@ export interface SendSpec {
   readonly method?: string;
 }
 
-let seq = 0;
-/** A distinct timestamp per call (within the ±300 s window), so identical bodies are not replays of each other. */
-export const freshTimestamp = () => Math.floor(Date.now() / 1000) - (seq++ % 250);
+const issued = new Set<string>();
+/**
+ * A timestamp in the ±300 s window that no earlier call gave for the same `request` (what identifies it:
+ * source, method, path and body), so identical requests are never replays of each other, even when two
+ * of them straddle a second boundary.
+ */
+export function freshTimestamp(...request: readonly (string | Uint8Array | object)[]): number {
+  const hash = createHash('sha256');
+  for (const part of request) hash.update(part instanceof Uint8Array || typeof part === 'string' ? part : JSON.stringify(part, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+  const id = hash.digest('hex').slice(0, 32);
+  const now = Math.floor(Date.now() / 1000);
+  for (let back = 0; back < 250; back++) {
+    const key = `${now - back} ${id}`;
+    if (!issued.has(key)) {
+      issued.add(key);
+      return now - back;
+    }
+  }
+  throw new Error('250 identical signed requests within 250 s: give each its own timestamp');
+}
 
 /** Signs (unless `unsigned`) and sends; answers status, parsed body and headers. */
 export async function send(api: { url: string }, spec: SendSpec & { unsigned?: boolean }): Promise<{ status: number; body: any; headers: Headers }> {
   const source = spec.source ?? SANDBOX_SOURCE;
   const method = spec.method ?? 'POST';
-  const signed = signRequest({ source: source.id, key: source.key, method, path: spec.path, body: spec.body, timestamp: spec.timestamp ?? freshTimestamp() });
+  const signed = signRequest({ source: source.id, key: source.key, method, path: spec.path, body: spec.body, timestamp: spec.timestamp ?? freshTimestamp(source.id, method, spec.path, spec.body) });
   const headers: Record<string, string> = { ...(spec.unsigned ? {} : signed.headers), ...(spec.contentType === null ? {} : { 'content-type': spec.contentType ?? 'application/json' }), ...spec.headers };
   return raw(api, { method, path: spec.path, headers, body: signed.body });
 }
