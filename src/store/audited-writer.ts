@@ -29,6 +29,12 @@ interface Grouped {
 
 /** At most this many grouped mutations share one transaction. */
 const MAX_BATCH = 256;
+/**
+ * Turns of the event loop a batch waits before it commits. Idle, a turn takes microseconds; under load each
+ * turn reads and verifies more requests, so a burst shares fewer commits, fsyncs and head writes (16
+ * concurrent refusals: about 8 a batch after 2 turns, 15 after 6).
+ */
+const BATCH_TURNS = 6;
 
 export interface AuditedWriterOptions {
   /** Signs audit entries; without it the store is read-only. */
@@ -119,18 +125,22 @@ export class AuditedWriter {
 
   private startBatches(): void {
     this.batching = true;
-    // Two turns of the event loop later, so the requests read meanwhile join this batch.
-    setImmediate(() =>
-      setImmediate(() => {
-        const batch = this.queued.splice(0, MAX_BATCH);
-        void this.commitBatch(batch)
-          .catch((err: unknown) => batch.forEach((m) => m.reject(err))) // settles any left unsettled by a bug
-          .finally(() => {
-            this.batching = false;
-            if (this.queued.length > 0) this.startBatches();
-          });
-      }),
-    );
+    // BATCH_TURNS turns of the event loop later, so the requests read and verified meanwhile join this batch.
+    let turns = 0;
+    const commitLater = (): void => {
+      if (++turns < BATCH_TURNS) {
+        setImmediate(commitLater);
+        return;
+      }
+      const batch = this.queued.splice(0, MAX_BATCH);
+      void this.commitBatch(batch)
+        .catch((err: unknown) => batch.forEach((m) => m.reject(err))) // settles any left unsettled by a bug
+        .finally(() => {
+          this.batching = false;
+          if (this.queued.length > 0) this.startBatches();
+        });
+    };
+    setImmediate(commitLater);
   }
 
   /** Commits `batch`; each call settles once committed, or once the head holds it (`awaitHead`); the next batch may commit meanwhile. */
