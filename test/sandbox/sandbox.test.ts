@@ -85,9 +85,10 @@ describe('the sandbox, driven only through sandbox.json', () => {
     await press(info, card, 'a', info.telegram.users.council[0]!, 'Bob');
     await press(info, card, 'a', info.telegram.users.council[1]!, 'Carol');
 
-    const signed = await until('the co-signer’s intent', async () => {
+    // The intent is stored before the state changes (write-ahead), so wait for both.
+    const signed = await until('the co-signer’s intent and the signing state', async () => {
       const { body } = await read(`/v1/proposals/${info.pendingProposal}`);
-      return body.intent ? body : null;
+      return body.intent && body.state !== 'approved' ? body : null;
     });
     expect(signed.approvals.map((a: { telegramId: number }) => a.telegramId).sort()).toEqual([1001, 2001, 2002]);
     expect(signed.state).toBe('signing');
