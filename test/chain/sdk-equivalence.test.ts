@@ -48,8 +48,7 @@ import {
   vaultTransactionAccount,
   withdrawalInstructions,
 } from '../../src/sandbox/fixtures/squads.ts';
-import { lookupTableAccount } from '../../src/sandbox/fixtures/lookup-table.ts';
-import { toWeb3LookupTable } from '../../src/sandbox/fixtures/lookup-table.ts';
+import { lookupTableAccount, toWeb3LookupTable } from '../../src/sandbox/fixtures/lookup-table.ts';
 import { accountOf, MAINNET_ENTRIES } from './accounts/mainnet.ts';
 
 const { accounts, utils } = multisig;
