@@ -35,6 +35,12 @@ const MAX_BATCH = 256;
  * concurrent refusals: about 8 a batch after 2 turns, 15 after 6).
  */
 const BATCH_TURNS = 6;
+/**
+ * Least time between two head writes that nobody waits for (batches of grouped writes): during a burst
+ * of refusals the head file and the anchor trail the log by at most this, instead of being rewritten
+ * (two atomic file replacements) after every batch. A write a caller waits for is never delayed.
+ */
+const LAZY_HEAD_MS = 50;
 
 export interface AuditedWriterOptions {
   /** Signs audit entries; without it the store is read-only. */
@@ -66,6 +72,10 @@ export class AuditedWriter {
   private headTarget: AuditEntry | null = null;
   private headWaiters: { seq: number; resolve: () => void }[] = [];
   private headWriting = false;
+  /** When the last head write started (performance.now()), for LAZY_HEAD_MS. */
+  private headWriteStartedAt = -Infinity;
+  /** A lazy head write waiting for LAZY_HEAD_MS to pass. */
+  private lazyHeadTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly engine: SqlEngine,
@@ -112,6 +122,8 @@ export class AuditedWriter {
 
   /** Resolves once the head file and anchor hold every entry committed so far (a clean stop waits for it). */
   headsWritten(): Promise<void> {
+    if (this.lazyHeadTimer !== null) clearTimeout(this.lazyHeadTimer);
+    this.lazyHeadTimer = null;
     return this.headNewest === null ? Promise.resolve() : this.writeHead(this.headNewest);
   }
 
@@ -172,7 +184,9 @@ export class AuditedWriter {
     }
     const head = outcomes.reduce<AuditEntry | null>((last, o) => (o.ok && o.entry !== null ? o.entry : last), null);
     // Not awaited: the next batch may commit while the files are written (in commit order, coalesced).
-    const headWritten = head === null ? Promise.resolve() : this.writeHead(head);
+    // Written at once when a call of the batch waits for it; otherwise lazily (LAZY_HEAD_MS).
+    const waited = batch.some((m) => m.awaitHead);
+    const headWritten = head === null ? Promise.resolve() : waited ? this.writeHead(head) : (this.offerHead(head), Promise.resolve());
     batch.forEach((m, i) => {
       const o = outcomes[i]!;
       if (!o.ok) m.reject(o.err);
@@ -199,14 +213,38 @@ export class AuditedWriter {
   }
 
   /**
+   * Offers a committed entry nobody waits for to the head file and anchor: written at once when no
+   * head write started within LAZY_HEAD_MS, else by a timer when that time has passed (the newest
+   * entry offered by then), unless a write a caller waits for takes it along first.
+   */
+  private offerHead(entry: AuditEntry): void {
+    if (entry.seq <= this.headWritten) return;
+    if (this.headNewest === null || entry.seq > this.headNewest.seq) this.headNewest = entry;
+    if (this.lazyHeadTimer !== null) return;
+    const wait = this.headWriteStartedAt + LAZY_HEAD_MS - performance.now();
+    if (wait <= 0 && !this.headWriting) {
+      void this.writeHead(entry);
+      return;
+    }
+    this.lazyHeadTimer = setTimeout(() => {
+      this.lazyHeadTimer = null;
+      if (this.headNewest !== null) void this.writeHead(this.headNewest);
+    }, Math.max(wait, 1));
+    // A stop writes the newest head itself (headsWritten); the timer alone keeps no process alive.
+    this.lazyHeadTimer.unref();
+  }
+
+  /**
    * Writes the head file and advances the anchor to `entry` (or to a later entry committed
    * meanwhile: writes are coalesced, one at a time, in commit order, each reading the file it
    * replaces), with the disk syncs on the thread pool so requests keep being read. Resolves once
    * the files hold `entry` or later; never rejects: a file that cannot be written is a warning.
    */
-  private writeHead(entry: AuditEntry): Promise<void> {
-    if (entry.seq <= this.headWritten) return Promise.resolve();
-    if (this.headNewest === null || entry.seq > this.headNewest.seq) this.headNewest = entry;
+  private writeHead(committed: AuditEntry): Promise<void> {
+    if (committed.seq <= this.headWritten) return Promise.resolve();
+    if (this.headNewest === null || committed.seq > this.headNewest.seq) this.headNewest = committed;
+    // The newest committed entry, which may be a lazily offered one after `committed`.
+    const entry = this.headNewest;
     if (this.headTarget === null || entry.seq > this.headTarget.seq) this.headTarget = entry;
     const done = new Promise<void>((resolve) => this.headWaiters.push({ seq: entry.seq, resolve }));
     if (!this.headWriting) {
@@ -221,6 +259,7 @@ export class AuditedWriter {
       while (this.headTarget !== null) {
         const entry = this.headTarget;
         this.headTarget = null;
+        this.headWriteStartedAt = performance.now();
         await this.writeHeadFiles(entry);
         this.headWritten = Math.max(this.headWritten, entry.seq);
         const waiting = this.headWaiters;

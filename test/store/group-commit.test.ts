@@ -94,6 +94,19 @@ describeEngines('group-committed audit entries', (engine) => {
     expect(after).toHaveLength(before.length + 8);
   });
 
+  it('during a burst the head trails lazily, but an entry a caller waits for is in the head file when its call resolves', async () => {
+    db = await freshDatabase(engine);
+    const store = await track(open(db));
+    await Promise.all(Array.from({ length: 60 }, (_, i) => store.rememberSignature(refusal(i))));
+    // The burst's last batches are offered to the head lazily; an appended entry is waited for, so it is written at once.
+    const alert = await store.appendAudit('alert', { n: 1 });
+    expect(readAuditHead(db.headFile)).toEqual({ seq: alert.seq, hash: alert.hash, signature: alert.signature });
+    // Refusals alone: the head catches up with the last one shortly after (LAZY_HEAD_MS), with no call waiting.
+    await Promise.all(Array.from({ length: 30 }, (_, i) => store.rememberSignature(refusal(100 + i))));
+    const last = await store.auditHead();
+    await vi.waitFor(() => expect(readAuditHead(db.headFile)).toEqual(last));
+  });
+
   it('a call that fails on its own is rejected alone; the others in its batch are written', async () => {
     db = await freshDatabase(engine);
     const store = await track(open(db));
