@@ -31,7 +31,7 @@ import { startServiceProcess } from './service-process.ts';
  * round by round: this machine's speed drifts by ±15% within a minute, so one long run per path
  * compared with another taken a minute later measured the drift, not the paths.
  */
-const ROUNDS = 8;
+const ROUNDS = 12;
 /** Fresh audited requests per round (each one a durable write, each with its own signature). */
 const AUDITED_PER_ROUND = 750;
 /** Requests per round on the fast paths (bare, stored answer, forged). */
