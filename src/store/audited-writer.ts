@@ -185,8 +185,9 @@ export class AuditedWriter {
     const head = outcomes.reduce<AuditEntry | null>((last, o) => (o.ok && o.entry !== null ? o.entry : last), null);
     // Not awaited: the next batch may commit while the files are written (in commit order, coalesced).
     // Written at once when a call of the batch waits for it; otherwise lazily (LAZY_HEAD_MS).
-    const waited = batch.some((m) => m.awaitHead);
-    const headWritten = head === null ? Promise.resolve() : waited ? this.writeHead(head) : (this.offerHead(head), Promise.resolve());
+    let headWritten = Promise.resolve();
+    if (head !== null && batch.some((m) => m.awaitHead)) headWritten = this.writeHead(head);
+    else if (head !== null) this.offerHead(head);
     batch.forEach((m, i) => {
       const o = outcomes[i]!;
       if (!o.ok) m.reject(o.err);
