@@ -213,15 +213,20 @@ export class AuditedWriter {
     return entry;
   }
 
+  /** Records `entry` as the newest committed one if it is; false when the files already hold it. */
+  private noteCommitted(entry: AuditEntry): boolean {
+    if (entry.seq <= this.headWritten) return false;
+    if (this.headNewest === null || entry.seq > this.headNewest.seq) this.headNewest = entry;
+    return true;
+  }
+
   /**
    * Offers a committed entry nobody waits for to the head file and anchor: written at once when no
    * head write started within LAZY_HEAD_MS, else by a timer when that time has passed (the newest
    * entry offered by then), unless a write a caller waits for takes it along first.
    */
   private offerHead(entry: AuditEntry): void {
-    if (entry.seq <= this.headWritten) return;
-    if (this.headNewest === null || entry.seq > this.headNewest.seq) this.headNewest = entry;
-    if (this.lazyHeadTimer !== null) return;
+    if (!this.noteCommitted(entry) || this.lazyHeadTimer !== null) return;
     const wait = this.headWriteStartedAt + LAZY_HEAD_MS - performance.now();
     if (wait <= 0 && !this.headWriting) {
       void this.writeHead(entry);
@@ -242,10 +247,9 @@ export class AuditedWriter {
    * the files hold `entry` or later; never rejects: a file that cannot be written is a warning.
    */
   private writeHead(committed: AuditEntry): Promise<void> {
-    if (committed.seq <= this.headWritten) return Promise.resolve();
-    if (this.headNewest === null || committed.seq > this.headNewest.seq) this.headNewest = committed;
+    if (!this.noteCommitted(committed)) return Promise.resolve();
     // The newest committed entry, which may be a lazily offered one after `committed`.
-    const entry = this.headNewest;
+    const entry = this.headNewest!;
     if (this.headTarget === null || entry.seq > this.headTarget.seq) this.headTarget = entry;
     const done = new Promise<void>((resolve) => this.headWaiters.push({ seq: entry.seq, resolve }));
     if (!this.headWriting) {
